@@ -1,0 +1,55 @@
+# spyglass: `make run` builds the pipeline on the offline sample data, `make test` runs the full suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# First working Python 3.12 on this machine (a pyenv shim that cannot run 3.12 is skipped).
+PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# dvc runs stage commands through the shell: make sure `python` is the project's interpreter.
+export PATH := $(BIN):$(PATH)
+export GRADIO_ANALYTICS_ENABLED := False
+export DVC_NO_ANALYTICS := 1
+
+.PHONY: help venv run test lint params lock clean
+
+help:
+	@echo "make run    - set up .venv and run the whole pipeline (dvc repro) on offline sample data"
+	@echo "make test   - set up .venv and run the full test suite"
+	@echo "make lint   - ruff"
+	@echo "make params - recompose params.yaml from conf/ (what 'dvc exp run' does)"
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: python3.12 not found; install it or pass PYTHON=/path/to/python3.12" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(BIN)/dvc repro
+	@echo
+	@$(BIN)/dvc metrics show
+	@echo
+	@echo "Results: metrics/backtest.json (backtest), data/allocations.parquet (daily positions),"
+	@echo "         plots/ (equity, drawdown, allocation; 'dvc plots show' renders them), data/ (all stage outputs)"
+
+test: venv
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check src stages tests benchmarks
+	$(BIN)/ruff format --check src stages tests benchmarks
+
+params: venv
+	$(BIN)/python -m spyglass.config > params.yaml
+
+lock: venv
+	{ head -n 1 requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^spyglass'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

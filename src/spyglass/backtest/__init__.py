@@ -1,0 +1,1 @@
+"""Vectorised backtest and its metrics registry."""

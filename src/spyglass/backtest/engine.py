@@ -1,0 +1,52 @@
+"""Vectorised daily backtest. The position decided at close t earns the return from close t to close t+1.
+
+Row d of the output is the day the return is realised: position = allocation decided at the previous close,
+strategy_return_gross = w * r + (1 - w) * rf_daily (cash earns and leverage pays the risk-free rate),
+turnover = |w - w_before| traded at that previous close (the first position is bought from cash),
+cost = turnover * cost_bps / 10_000, strategy_return = gross - cost. The benchmark is buy-and-hold (w = 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from spyglass.features.targets import TRADING_DAYS_PER_YEAR, simple_returns
+
+
+def run_backtest(
+    allocations: pd.DataFrame, prices: pd.DataFrame, cost_bps: float, risk_free_rate: float
+) -> pd.DataFrame:
+    """Daily backtest frame (BacktestDailySchema) from allocations (date, allocation) and prices."""
+    returns = pd.DataFrame({"date": prices["date"], "asset_return": simple_returns(prices["adj_close"])})
+    decided = allocations[["date", "allocation"]].sort_values("date")
+    returns = returns.assign(
+        position=decided.set_index("date")["allocation"].reindex(prices["date"]).shift(1).to_numpy()
+    )
+    # Days from the first return earned by a decided position up to the last allocation's next day.
+    daily = returns.dropna(subset=["position", "asset_return"]).reset_index(drop=True)
+    if daily.empty:
+        raise ValueError("no day has both a decided position and a realised next-day return")
+    rf_daily = risk_free_rate / TRADING_DAYS_PER_YEAR
+    w = daily["position"].to_numpy()
+    r = daily["asset_return"].to_numpy()
+    turnover = np.abs(np.diff(w, prepend=0.0))
+    gross = w * r + (1.0 - w) * rf_daily
+    cost = turnover * cost_bps / 10_000.0
+    net = gross - cost
+    equity = np.cumprod(1.0 + net)
+    return pd.DataFrame(
+        {
+            "date": daily["date"],
+            "position": w,
+            "asset_return": r,
+            "turnover": turnover,
+            "cost": cost,
+            "strategy_return_gross": gross,
+            "strategy_return": net,
+            "benchmark_return": r,
+            "equity": equity,
+            "benchmark_equity": np.cumprod(1.0 + r),
+            "drawdown": equity / np.maximum.accumulate(equity) - 1.0,
+        }
+    )

@@ -1,0 +1,49 @@
+"""Load the run configuration: params.yaml as DVC sees it, or conf/ composed with Hydra overrides.
+
+Library functions never read config files; only stage scripts call this module.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+CONFIG_NAME = "config"
+
+
+def compose(overrides: list[str] | None = None, config_dir: str | Path = "conf") -> DictConfig:
+    """Compose `config_dir/config.yaml` with Hydra override strings (e.g. ``["data=synthetic"]``)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(Path(config_dir).resolve()), version_base=None):
+        return hydra_compose(config_name=CONFIG_NAME, overrides=list(overrides or []))
+
+
+def load_config(
+    overrides: list[str] | None = None,
+    params_path: str | Path = "params.yaml",
+    config_dir: str | Path = "conf",
+) -> DictConfig:
+    """Config for a stage: params.yaml when there are no overrides (the DVC path), else a fresh composition."""
+    if not overrides and Path(params_path).exists():
+        return OmegaConf.load(params_path)
+    return compose(overrides, config_dir)
+
+
+def to_plain(cfg: Any) -> Any:
+    """A DictConfig section as plain Python containers (what library functions take)."""
+    return OmegaConf.to_container(cfg, resolve=True) if OmegaConf.is_config(cfg) else cfg
+
+
+def composed_yaml(overrides: list[str] | None = None, config_dir: str | Path = "conf") -> str:
+    """The YAML text params.yaml should hold for these overrides."""
+    header = "# Composed from conf/ by Hydra (`make params` or `dvc exp run -S ...`). Do not edit by hand.\n"
+    return header + OmegaConf.to_yaml(compose(overrides, config_dir))
+
+
+if __name__ == "__main__":
+    sys.stdout.write(composed_yaml(sys.argv[1:]))

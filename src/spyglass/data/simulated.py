@@ -1,0 +1,57 @@
+"""Shared path of the offline providers: bars plus chains simulated from a GARCH forecast fitted causally."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from spyglass.data import MarketData
+from spyglass.data.chain_simulator import ChainSpec, simulate_chains
+from spyglass.data.garch import GarchParams, fit_garch, next_day_variance
+
+
+def percent_log_returns(close: pd.Series) -> np.ndarray:
+    """Daily log returns in percent; the first day's return is 0."""
+    return 100.0 * np.diff(np.log(close.to_numpy(dtype=float)), prepend=np.log(float(close.iloc[0])))
+
+
+def with_simulated_chains(
+    prices: pd.DataFrame, data_cfg: dict, seed: int, description: str, garch: GarchParams | None = None
+) -> MarketData:
+    """Attach simulated chains to `prices`, one snapshot per date after the calibration window.
+
+    Without `garch`, parameters are fitted on the first `calibration_days` rows only, so no snapshot depends
+    on prices after its own date.
+    """
+    chain_cfg = data_cfg["chains"]
+    calibration = int(chain_cfg["calibration_days"])
+    if len(prices) <= calibration + 1:
+        raise ValueError(
+            f"{len(prices)} price rows leave no snapshot after a {calibration}-day calibration window; "
+            "widen data.start/data.end or lower data.chains.calibration_days"
+        )
+    returns = percent_log_returns(prices["close"])
+    params = garch or fit_garch(returns[1 : calibration + 1])
+    forecast = next_day_variance(returns, params)
+    snap = slice(calibration, None)
+    chains = simulate_chains(
+        prices["date"].iloc[snap],
+        prices["close"].to_numpy()[snap],
+        forecast[snap],
+        params,
+        ChainSpec.from_config(chain_cfg),
+        float(data_cfg["risk_free_rate"]),
+        float(data_cfg["dividend_yield"]),
+        seed,
+    )
+    return MarketData(prices=prices, chains=chains, description=description)
+
+
+def window(prices: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
+    """Rows with start <= date <= end (either bound may be None)."""
+    keep = pd.Series(True, index=prices.index)
+    if start:
+        keep &= prices["date"] >= pd.Timestamp(start)
+    if end:
+        keep &= prices["date"] <= pd.Timestamp(end)
+    return prices.loc[keep].reset_index(drop=True)

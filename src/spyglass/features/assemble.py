@@ -1,0 +1,43 @@
+"""Join feature tables on date into the model matrix. Both tables are known at close t, so the join is causal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+TARGET = "target_ret_1d"
+
+
+@dataclass(frozen=True)
+class ModelFrame:
+    """Aligned features X (rows = dates, sorted), target y (NaN where not yet realised) and dates."""
+
+    dates: pd.Series
+    features: pd.DataFrame
+    target: pd.Series
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.features.columns)
+
+
+def assemble(ta_table: pd.DataFrame, options_table: pd.DataFrame | None) -> ModelFrame:
+    """Inner-join technical and options features on date (only days with both), sorted by date."""
+    merged = ta_table if options_table is None else ta_table.merge(options_table, on="date", how="inner")
+    merged = merged.sort_values("date").reset_index(drop=True)
+    if merged.empty:
+        raise ValueError("no dates in common between technical and options features")
+    features = merged.drop(columns=["date", TARGET]).astype(float)
+    return ModelFrame(dates=merged["date"], features=features, target=merged[TARGET].astype(float))
+
+
+def model_frame_from_tables(ta_table: pd.DataFrame, options_table: pd.DataFrame) -> ModelFrame:
+    """The model matrix used by training and scoring; `n_contracts` is bookkeeping, not a feature."""
+    options = options_table.drop(columns=[c for c in ("n_contracts",) if c in options_table])
+    frame = assemble(ta_table, options)
+    if not np.isfinite(frame.features.to_numpy()).all():
+        bad = frame.features.columns[~np.isfinite(frame.features.to_numpy()).all(axis=0)].tolist()
+        raise ValueError(f"non-finite values in feature columns {bad}")
+    return frame

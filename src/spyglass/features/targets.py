@@ -1,0 +1,23 @@
+"""Targets: future returns. Row t's target is realised from close t to close t+1, so it is never a feature."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TRADING_DAYS_PER_YEAR = 252
+
+
+def simple_returns(adj_close: pd.Series) -> pd.Series:
+    """Return from the previous close to this close (row t: known at close t; first row NaN)."""
+    return adj_close.pct_change()
+
+
+def forward_excess_return(adj_close: pd.Series, risk_free_rate: float) -> pd.Series:
+    """Return from close t to close t+1 minus the daily risk-free rate (annual rate / 252); last row NaN."""
+    return simple_returns(adj_close).shift(-1) - risk_free_rate / TRADING_DAYS_PER_YEAR
+
+
+def log_returns(adj_close: pd.Series) -> pd.Series:
+    """Log return from the previous close."""
+    return np.log(adj_close).diff()

@@ -1,0 +1,1 @@
+"""Options analytics: Black-Scholes-Merton pricing, implied volatility and chain features."""

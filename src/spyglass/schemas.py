@@ -1,0 +1,211 @@
+"""One Pandera model per table that crosses a stage boundary, and `validate` with errors a person can act on.
+
+Dates are timezone-naive trading dates. Column names carry their unit where it is not obvious.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import pandera.polars as pap
+import polars as pl
+from pandera.typing import Series
+
+MAX_ROWS_LISTED = 5
+
+
+class DataValidationError(ValueError):
+    """A table broke its contract; the message names the source, the column, the check and the rows."""
+
+
+class _Dated(pa.DataFrameModel):
+    date: Series[pd.Timestamp] = pa.Field(unique=True, nullable=False)
+
+    class Config:
+        coerce = True
+        strict = False
+
+    @pa.dataframe_check(error="dates must be strictly increasing")
+    def dates_sorted(cls, df: pd.DataFrame) -> pd.Series:
+        step = df["date"].diff()
+        return step.isna() | (step > pd.Timedelta(0))
+
+    @pa.dataframe_check(error="table is empty")
+    def not_empty(cls, df: pd.DataFrame) -> bool:
+        return len(df) > 0
+
+
+class PricesSchema(_Dated):
+    """Daily bars (fetch). `adj_close` is adjusted for splits and dividends; returns are computed from it."""
+
+    open: Series[float] = pa.Field(gt=0)
+    high: Series[float] = pa.Field(gt=0)
+    low: Series[float] = pa.Field(gt=0)
+    close: Series[float] = pa.Field(gt=0)
+    adj_close: Series[float] = pa.Field(gt=0)
+    volume: Series[float] = pa.Field(ge=0)
+
+    @pa.dataframe_check(error="high must be >= low")
+    def high_above_low(cls, df: pd.DataFrame) -> pd.Series:
+        return df["high"] >= df["low"]
+
+
+class OptionChainSchema(pap.DataFrameModel):
+    """Option quotes, one row per (snapshot_date, expiry, option_type, strike) (fetch's snapshot store)."""
+
+    snapshot_date: pl.Date = pap.Field(nullable=False)
+    expiry: pl.Date = pap.Field(nullable=False)
+    option_type: pl.Utf8 = pap.Field(isin=["call", "put"])
+    strike: pl.Float64 = pap.Field(gt=0)
+    bid: pl.Float64 = pap.Field(ge=0, nullable=True)
+    ask: pl.Float64 = pap.Field(ge=0, nullable=True)
+    last: pl.Float64 = pap.Field(ge=0, nullable=True)
+    volume: pl.Float64 = pap.Field(ge=0, nullable=True)
+    open_interest: pl.Float64 = pap.Field(ge=0, nullable=True)
+    provider_iv: pl.Float64 = pap.Field(ge=0, nullable=True)
+    underlying_price: pl.Float64 = pap.Field(gt=0)
+
+    class Config:
+        coerce = True
+        strict = False
+
+    @pap.dataframe_check(error="option chain is empty")
+    def not_empty(cls, data: pap.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.len() > 0)
+
+    @pap.dataframe_check(error="expiry must not be before snapshot_date")
+    def expiry_after_snapshot(cls, data: pap.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("expiry") >= pl.col("snapshot_date"))
+
+
+class OptionsFeaturesSchema(_Dated):
+    """Options features, one row per snapshot date (options_features). IVs are annualised decimals."""
+
+    pcr_volume: Series[float] = pa.Field(ge=0, nullable=True)
+    pcr_oi: Series[float] = pa.Field(ge=0, nullable=True)
+    iv_atm_30d: Series[float] = pa.Field(gt=0, nullable=True)
+    iv_atm_90d: Series[float] = pa.Field(gt=0, nullable=True)
+    iv_term_slope: Series[float] = pa.Field(nullable=True)
+    iv_skew_30d: Series[float] = pa.Field(nullable=True)
+    n_contracts: Series[int] = pa.Field(gt=0)
+
+
+class TechnicalFeaturesSchema(_Dated):
+    """Technical features and the target (ta_features). Features are finite; the last target is unknown."""
+
+    target_ret_1d: Series[float] = pa.Field(nullable=True)
+    ret_1d: Series[float] = pa.Field(nullable=False)
+
+    @pa.dataframe_check(error="feature columns must be finite (warm-up rows are dropped, not filled)")
+    def features_finite(cls, df: pd.DataFrame) -> pd.Series:
+        features = df.drop(columns=["date", "target_ret_1d"]).select_dtypes("number")
+        return features.apply(lambda col: col.notna() & col.abs().lt(float("inf"))).all(axis=1)
+
+
+class FoldsSchema(pa.DataFrameModel):
+    """Walk-forward fold boundaries (train_base): inclusive dates, train ends an embargo before test starts."""
+
+    fold: Series[int] = pa.Field(ge=0, unique=True)
+    train_start: Series[pd.Timestamp]
+    train_end: Series[pd.Timestamp]
+    test_start: Series[pd.Timestamp]
+    test_end: Series[pd.Timestamp]
+    n_train: Series[int] = pa.Field(gt=0)
+    n_test: Series[int] = pa.Field(gt=0)
+
+    class Config:
+        coerce = True
+
+    @pa.dataframe_check(error="training must end before the test block starts")
+    def train_before_test(cls, df: pd.DataFrame) -> pd.Series:
+        return df["train_end"] < df["test_start"]
+
+
+class BaseOofSchema(_Dated):
+    """Out-of-fold predictions of each base model (`pred_<model>` columns), from models that never saw the row."""
+
+    fold: Series[int] = pa.Field(ge=0)
+    target: Series[float] = pa.Field(nullable=True)
+    pred_: Series[float] = pa.Field(regex=True, alias=r"^pred_\w+$", nullable=False)
+
+
+class MetaOofSchema(_Dated):
+    """Walk-forward predictions of the stacked model (train_meta): daily excess return, decimal."""
+
+    fold: Series[int] = pa.Field(ge=0)
+    target: Series[float] = pa.Field(nullable=True)
+    prediction: Series[float] = pa.Field(nullable=False)
+
+
+class AllocationsSchema(_Dated):
+    """Daily positions (allocate): each step of get_allocations kept as a column. 1.0 = fully invested."""
+
+    prediction: Series[float]
+    vol_estimate: Series[float] = pa.Field(gt=0)
+    allocation_raw: Series[float]
+    allocation_clipped: Series[float]
+    allocation: Series[float]
+
+
+class BacktestDailySchema(_Dated):
+    """Daily backtest (backtest): row t holds the return earned from close t-1 to close t."""
+
+    position: Series[float]
+    asset_return: Series[float]
+    turnover: Series[float] = pa.Field(ge=0)
+    cost: Series[float] = pa.Field(ge=0)
+    strategy_return: Series[float]
+    strategy_return_gross: Series[float]
+    benchmark_return: Series[float]
+    equity: Series[float] = pa.Field(gt=0)
+    benchmark_equity: Series[float] = pa.Field(gt=0)
+    drawdown: Series[float] = pa.Field(le=0)
+
+
+def validate[F: (pd.DataFrame, pl.DataFrame)](frame: F, schema: type, source: str | Path) -> F:
+    """Validate `frame` against a Pandera model; on failure raise DataValidationError naming what is wrong."""
+    try:
+        return schema.validate(frame, lazy=True)
+    except (pa.errors.SchemaErrors, pap.errors.SchemaErrors) as exc:
+        raise DataValidationError(describe_failures(exc.failure_cases, frame, source)) from None
+
+
+def describe_failures(failure_cases: pd.DataFrame | pl.DataFrame, frame, source: str | Path) -> str:
+    """One line per (column, check): the rows at fault (with their dates when the table has them)."""
+    cases = failure_cases.to_pandas() if isinstance(failure_cases, pl.DataFrame) else failure_cases
+    dates = _date_column(frame)
+    lines = [f"{source}: invalid data"]
+    table_level = cases["schema_context"].astype(str).str.endswith("Schema")
+    cases = cases.assign(
+        subject=["table" if t else f"column {c!r}" for t, c in zip(table_level, cases["column"], strict=False)]
+    )
+    for (subject, check), group in cases.groupby(["subject", "check"], sort=False, dropna=False):
+        failures = list(group["failure_case"])
+        if check == "column_in_dataframe":
+            lines.append(f"  missing column(s): {', '.join(map(str, failures))}")
+            continue
+        rows = sorted({int(i) for i in group["index"].dropna() if int(i) < len(frame)}) if "index" in group else []
+        whole_table_verdict = len(failures) == 1 and str(failures[0]) in ("False", "0")
+        where = f": {_rows_text(rows, dates)}" if rows and not whole_table_verdict else ""
+        lines.append(f"  {subject} fails {check}{where}")
+    return "\n".join(lines)
+
+
+def _date_column(frame) -> list | None:
+    for name in ("date", "snapshot_date"):
+        if name in frame.columns:
+            values = frame[name]
+            return list(values.to_list() if isinstance(values, pl.Series) else values.tolist())
+    return None
+
+
+def _rows_text(rows: list[int], dates: list | None) -> str:
+    shown = rows[:MAX_ROWS_LISTED]
+    more = f" and {len(rows) - len(shown)} more" if len(rows) > len(shown) else ""
+    if dates is not None:
+        labels = [f"{r} ({pd.Timestamp(dates[r]).date()})" if 0 <= r < len(dates) else str(r) for r in shown]
+    else:
+        labels = [str(r) for r in shown]
+    return f"{len(rows)} row(s): " + ", ".join(labels) + more

@@ -1,0 +1,1 @@
+"""Turning predictions into positions."""
