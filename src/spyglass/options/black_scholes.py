@@ -38,7 +38,10 @@ def bs_vega(s: ArrayLike, k: ArrayLike, t: ArrayLike, r: ArrayLike, q: ArrayLike
 
 
 def no_arbitrage_bounds(s: ArrayLike, k: ArrayLike, t: ArrayLike, r: ArrayLike, q: ArrayLike, is_call):
-    """(lower, upper) price bounds: call in [max(Se^-qT - Ke^-rT, 0), Se^-qT], put in [max(Ke^-rT - Se^-qT, 0), Ke^-rT]."""
+    """(lower, upper) no-arbitrage price bounds.
+
+    Call: [max(S e^-qT - K e^-rT, 0), S e^-qT];  put: [max(K e^-rT - S e^-qT, 0), K e^-rT].
+    """
     disc_s = s * np.exp(-q * t)
     disc_k = k * np.exp(-r * t)
     lower = np.where(is_call, np.maximum(disc_s - disc_k, 0.0), np.maximum(disc_k - disc_s, 0.0))

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spyglass.backtest.engine import run_backtest
+from spyglass.backtest.report import backtest_summary, plot_tables
+
+
+def setup():
+    dates = pd.bdate_range("2021-01-04", periods=5)
+    prices = pd.DataFrame({"date": dates, "adj_close": [100.0, 110.0, 99.0, 99.0, 108.9]})
+    allocations = pd.DataFrame({"date": dates[:4], "allocation": [1.0, 0.5, 2.0, 0.0]})
+    return prices, allocations
+
+
+def test_position_decided_at_close_t_earns_the_t_plus_1_return_with_costs_and_financing():
+    prices, allocations = setup()
+    rf = 0.0252  # 1 bp per day
+    daily = run_backtest(allocations, prices, cost_bps=10.0, risk_free_rate=rf)
+    assert list(daily["date"]) == list(prices["date"].iloc[1:])
+    np.testing.assert_allclose(daily["position"], [1.0, 0.5, 2.0, 0.0])
+    np.testing.assert_allclose(daily["asset_return"], [0.1, -0.1, 0.0, 0.1])
+    np.testing.assert_allclose(daily["turnover"], [1.0, 0.5, 1.5, 2.0])
+    gross = np.array([0.1, 0.5 * -0.1 + 0.5 * 1e-4, 2.0 * 0.0 - 1.0 * 1e-4, 1e-4])
+    np.testing.assert_allclose(daily["strategy_return_gross"], gross)
+    np.testing.assert_allclose(daily["cost"], [1e-3, 5e-4, 1.5e-3, 2e-3])
+    np.testing.assert_allclose(daily["equity"], np.cumprod(1 + gross - daily["cost"]))
+    np.testing.assert_allclose(daily["benchmark_equity"], [1.1, 0.99, 0.99, 1.089])
+    assert daily["drawdown"].iloc[1] == pytest.approx(daily["equity"].iloc[1] / daily["equity"].iloc[0] - 1)
+
+
+def test_summary_and_plot_tables_cover_strategy_and_buy_and_hold():
+    prices, allocations = setup()
+    daily = run_backtest(allocations, prices, 0.0, 0.0)
+    summary = backtest_summary(daily, 0.0, 0.0)
+    assert set(summary) == {"strategy", "strategy_gross", "buy_and_hold", "period"}
+    assert summary["strategy"] == summary["strategy_gross"]
+    assert summary["buy_and_hold"]["exposure"] == 1.0
+    assert summary["period"] == {"start": "2021-01-05", "end": "2021-01-08", "days": 4, "cost_bps": 0.0}
+    tables = plot_tables(daily, allocations)
+    assert list(tables["equity.csv"].columns) == ["date", "strategy", "buy_and_hold"]
+    assert len(tables["allocation.csv"]) == 4
+
+
+def test_no_overlap_is_an_error():
+    prices, allocations = setup()
+    with pytest.raises(ValueError, match="no day"):
+        run_backtest(allocations.iloc[-1:].assign(date=prices["date"].iloc[-1]), prices, 0.0, 0.0)

@@ -1,0 +1,64 @@
+"""Shared fixtures: a composed config with tiny overrides, synthetic market data, the repo root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from spyglass.config import compose, to_plain
+from spyglass.data import load_market_data
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# A short synthetic history: fast, yet long enough for calibration, warm-up and a few walk-forward folds.
+SMALL_OVERRIDES = [
+    "data=synthetic",
+    "data.start=2010-01-04",
+    "data.end=2014-12-31",
+    "data.chains.calibration_days=500",
+    "data.chains.expiry_days=[7,30,91]",
+    "data.chains.strikes_per_side=6",
+    "cv.n_folds=3",
+    "cv.min_train=200",
+    "tuning.n_trials=2",
+    "meta.n_folds=2",
+    "meta.min_train=100",
+    "model.xgboost.params.n_estimators=20",
+    "model.lightgbm.params.n_estimators=20",
+]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-network", action="store_true", help="run tests that reach Yahoo")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-network"):
+        return
+    skip = pytest.mark.skip(reason="needs the network; pass --run-network")
+    for item in items:
+        if "network" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def small_cfg() -> dict:
+    """The composed config (plain dicts) with SMALL_OVERRIDES applied."""
+    return to_plain(compose(SMALL_OVERRIDES, REPO_ROOT / "conf"))
+
+
+@pytest.fixture(scope="session")
+def synthetic_market(small_cfg: dict):
+    return load_market_data(small_cfg["data"], small_cfg["seed"])
+
+
+@pytest.fixture()
+def prices(synthetic_market) -> pd.DataFrame:
+    return synthetic_market.prices.copy()

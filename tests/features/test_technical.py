@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spyglass.features.assemble import model_frame_from_tables
+from spyglass.features.targets import forward_excess_return
+from spyglass.features.technical import ta_feature_table, technical_features
+
+
+def test_features_are_scale_free(prices, small_cfg):
+    cfg = small_cfg["features"]["technical"]
+    scaled = prices.copy()
+    scaled[["open", "high", "low", "close", "adj_close"]] *= 37.0
+    a, b = technical_features(prices, cfg), technical_features(scaled, cfg)
+    pd.testing.assert_frame_equal(a, b, rtol=1e-6)
+
+
+def test_warm_up_rows_are_dropped_not_filled(prices, small_cfg):
+    cfg = small_cfg["features"]["technical"]
+    table = ta_feature_table(prices, cfg, 0.0)
+    raw = technical_features(prices, cfg)
+    first_complete = raw.drop(columns="date").notna().all(axis=1).idxmax()
+    assert table["date"].iloc[0] == prices["date"].iloc[first_complete]
+    assert table.drop(columns=["date", "target_ret_1d"]).notna().all().all()
+    assert first_complete >= max(cfg["vol_windows"]) - 1
+
+
+def test_target_is_next_day_excess_return(prices, small_cfg):
+    table = ta_feature_table(prices, small_cfg["features"]["technical"], 0.0252)
+    merged = table.merge(prices, on="date")
+    close = merged["adj_close"].to_numpy()
+    expected = close[1:] / close[:-1] - 1 - 0.0252 / 252
+    np.testing.assert_allclose(table["target_ret_1d"].to_numpy()[:-1], expected, rtol=1e-12)
+    assert np.isnan(table["target_ret_1d"].iloc[-1])
+
+
+def test_rsi_is_a_share_and_returns_match_log_differences(prices, small_cfg):
+    table = ta_feature_table(prices, small_cfg["features"]["technical"], 0.0)
+    assert table["rsi"].between(0, 1).all()
+    log_close = np.log(prices.set_index("date")["adj_close"])
+    expected = (log_close - log_close.shift(5)).reindex(table["date"]).to_numpy()
+    np.testing.assert_allclose(table["ret_5d"], expected, rtol=1e-10)
+
+
+def test_forward_return_uses_the_next_close_only():
+    close = pd.Series([100.0, 110.0, 99.0])
+    np.testing.assert_allclose(forward_excess_return(close, 0.0).to_numpy()[:2], [0.1, -0.1])
+
+
+def test_model_frame_joins_only_common_dates_and_drops_bookkeeping():
+    dates = pd.bdate_range("2020-01-01", periods=4)
+    ta = pd.DataFrame({"date": dates, "rsi": [0.1, 0.2, 0.3, 0.4], "target_ret_1d": [0.01, 0.02, 0.03, None]})
+    options = pd.DataFrame({"date": dates[1:], "iv_atm_30d": [0.2, 0.3, 0.4], "n_contracts": [5, 5, 5]})
+    frame = model_frame_from_tables(ta, options)
+    assert frame.feature_names == ["rsi", "iv_atm_30d"]
+    assert list(frame.dates) == list(dates[1:])
+    with pytest.raises(ValueError, match="no dates in common"):
+        model_frame_from_tables(ta, options.assign(date=pd.bdate_range("2030-01-01", periods=3)))

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import numpy as np
+import optuna
+import pytest
+
+from spyglass.models.base import build_estimator
+from spyglass.models.tuning import suggest, tune
+
+
+@pytest.mark.parametrize(
+    ("factory", "params"),
+    [
+        ("spyglass.models.base.elasticnet", {"alpha": 0.01, "l1_ratio": 0.5}),
+        ("spyglass.models.base.xgboost_regressor", {"n_estimators": 20, "max_depth": 2}),
+        ("spyglass.models.base.lightgbm_regressor", {"n_estimators": 20, "num_leaves": 4}),
+    ],
+)
+def test_each_factory_learns_a_signal_and_is_deterministic(factory, params):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 4))
+    x[rng.random(x.shape) < 0.02] = np.nan if "elasticnet" in factory else 0.0
+    y = np.nan_to_num(x[:, 0]) + rng.normal(scale=0.3, size=600)
+    a = build_estimator(factory, params, seed=1).fit(x[:400], y[:400]).predict(x[400:])
+    b = build_estimator(factory, params, seed=1).fit(x[:400], y[:400]).predict(x[400:])
+    np.testing.assert_array_equal(a, b)
+    assert np.corrcoef(a, y[400:])[0, 1] > 0.6
+
+
+def test_unimportable_factory_is_explained():
+    with pytest.raises(ValueError, match="cannot be imported"):
+        build_estimator("spyglass.models.base.nope", {}, 0)
+
+
+def test_suggest_covers_every_type_and_rejects_unknown():
+    trial = optuna.trial.FixedTrial({"a": 0.5, "b": 3, "c": "x"})
+    space = {
+        "a": {"type": "float", "low": 0.0, "high": 1.0},
+        "b": {"type": "int", "low": 1, "high": 5},
+        "c": {"type": "categorical", "choices": ["x", "y"]},
+    }
+    assert suggest(trial, space) == {"a": 0.5, "b": 3, "c": "x"}
+    with pytest.raises(ValueError, match="unknown type"):
+        suggest(trial, {"d": {"type": "complex"}})
+
+
+def test_tune_is_seeded_and_prefers_less_regularisation_for_a_clear_signal():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(300, 2))
+    y = x[:, 0] + rng.normal(scale=0.1, size=300)
+    space = {"alpha": {"type": "float", "low": 1e-4, "high": 10.0, "log": True}}
+
+    def build(params):
+        return build_estimator("spyglass.models.base.elasticnet", params, 0)
+
+    best1, trials1 = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, 6, 2, 3, seed=7)
+    best2, trials2 = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, 6, 2, 3, seed=7)
+    assert best1 == best2 and trials1["value"].tolist() == trials2["value"].tolist()
+    assert best1["alpha"] == trials1.loc[trials1["value"].idxmin(), "params_alpha"]
+    assert best1["alpha"] < 1.0 and best1["l1_ratio"] == 0.5

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spyglass.models.cv import folds_table, walk_forward_splits
+
+
+def test_folds_tile_the_tail_and_respect_the_embargo():
+    folds = walk_forward_splits(1000, n_folds=4, min_train=300, embargo=5)
+    assert folds[0].test_start == 305
+    assert folds[-1].test_stop == 1000
+    for previous, fold in itertools.pairwise(folds):
+        assert fold.test_start == previous.test_stop
+    for fold in folds:
+        assert fold.train.max() == fold.test_start - 6
+        assert fold.train.max() + 5 < fold.test.min()
+        assert fold.train_stop == fold.test_start - 5
+
+
+def test_training_windows_expand():
+    folds = walk_forward_splits(500, 3, 100, 2)
+    assert [f.train_stop for f in folds] == sorted({f.train_stop for f in folds})
+
+
+def test_impossible_splits_are_refused():
+    with pytest.raises(ValueError, match="cannot hold"):
+        walk_forward_splits(100, 5, 98, 1)
+    with pytest.raises(ValueError, match="embargo"):
+        walk_forward_splits(100, 2, 10, 0)
+
+
+def test_folds_table_reports_inclusive_dates():
+    dates = pd.Series(pd.bdate_range("2020-01-01", periods=50))
+    table = folds_table(walk_forward_splits(50, 2, 20, 3), dates)
+    assert table["train_end"].iloc[0] == dates.iloc[19]
+    assert table["test_start"].iloc[0] == dates.iloc[23]
+    assert table["test_end"].iloc[-1] == dates.iloc[49]
+    assert (table["n_test"].sum(), table["n_train"].iloc[0]) == (27, 20)
+    assert np.all(table["train_end"] < table["test_start"])

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from spyglass.options.black_scholes import bs_price
+from spyglass.options.features import constant_maturity_iv, interpolate_in_groups, options_features, put_call_ratios
+
+R, Q, SPOT = 0.02, 0.01, 100.0
+DAY = dt.date(2021, 3, 1)
+
+
+STRIKES = np.arange(80.0, 121.0, 2.5)
+
+
+def chain_from_surface(iv_of, expiry_days=(30, 90), strikes=STRIKES, day=DAY) -> pl.DataFrame:
+    """A chain whose mids are exact BSM prices from iv_of(log_moneyness, t_years)."""
+    rows = []
+    for days in expiry_days:
+        t = days / 365.0
+        forward = SPOT * np.exp((R - Q) * t)
+        for option_type in ("call", "put"):
+            iv = np.array([iv_of(np.log(k / forward), t) for k in strikes])
+            price = bs_price(SPOT, strikes, t, R, Q, iv, option_type == "call")
+            for k, p in zip(strikes, price, strict=True):
+                rows.append(
+                    {
+                        "snapshot_date": day,
+                        "expiry": day + dt.timedelta(days=days),
+                        "option_type": option_type,
+                        "strike": k,
+                        "bid": p,
+                        "ask": p,
+                        "last": p,
+                        "volume": 10.0 if option_type == "call" else 15.0,
+                        "open_interest": 100.0 if option_type == "call" else 300.0,
+                        "provider_iv": None,
+                        "underlying_price": SPOT,
+                    }
+                )
+    return pl.DataFrame(rows, schema_overrides={"provider_iv": pl.Float64})
+
+
+def features_of(chain: pl.DataFrame, maturities=(30, 90)) -> dict:
+    return options_features(chain, R, Q, list(maturities), 0.05).row(0, named=True)
+
+
+def test_flat_surface_gives_flat_atm_iv_no_skew_and_no_slope():
+    f = features_of(chain_from_surface(lambda x, t: 0.2))
+    assert f["iv_atm_30d"] == pytest.approx(0.2, abs=1e-6)
+    assert f["iv_atm_90d"] == pytest.approx(0.2, abs=1e-6)
+    assert f["iv_skew_30d"] == pytest.approx(0.0, abs=1e-6)
+    assert f["iv_term_slope"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_put_call_ratios_by_volume_and_open_interest():
+    f = features_of(chain_from_surface(lambda x, t: 0.2))
+    assert f["pcr_volume"] == pytest.approx(1.5)
+    assert f["pcr_oi"] == pytest.approx(3.0)
+    assert f["n_contracts"] == 2 * 2 * 17
+
+
+def test_linear_skew_is_measured_from_otm_wings():
+    f = features_of(chain_from_surface(lambda x, t: 0.2 - 0.5 * x))
+    # IV(x) = 0.2 - 0.5x; wings at x = ln(0.95) and ln(1.05), linear interpolation between strikes is exact.
+    assert f["iv_skew_30d"] == pytest.approx(-0.5 * (np.log(0.95) - np.log(1.05)), abs=2e-3)
+
+
+def test_constant_maturity_interpolates_total_variance():
+    f = features_of(chain_from_surface(lambda x, t: 0.2 if t < 0.1 else 0.3), maturities=(30, 60, 90))
+    t30, t60, t90 = 30 / 365, 60 / 365, 90 / 365
+    w = 0.2**2 * t30 + (0.3**2 * t90 - 0.2**2 * t30) * (t60 - t30) / (t90 - t30)
+    assert f["iv_atm_60d"] == pytest.approx(np.sqrt(w / t60), abs=1e-5)
+    assert f["iv_term_slope"] == pytest.approx(0.1, abs=1e-5)
+
+
+def test_outside_listed_expiries_iv_is_held_flat():
+    per_expiry = pl.DataFrame({"snapshot_date": [DAY, DAY], "t_years": [0.1, 0.2], "iv": [0.2, 0.25]})
+    short = constant_maturity_iv(per_expiry, "iv", 7).row(0)[1]
+    long = constant_maturity_iv(per_expiry, "iv", 365).row(0)[1]
+    assert (short, long) == (pytest.approx(0.2), pytest.approx(0.25))
+
+
+def test_interpolation_ignores_missing_points():
+    frame = pl.DataFrame({"g": [1, 1, 1], "x": [0.0, 1.0, 2.0], "y": [0.0, None, 4.0]})
+    assert interpolate_in_groups(frame, ["g"], "x", "y", 1.0)["value"][0] == pytest.approx(2.0)
+
+
+def test_crossed_or_empty_quotes_are_not_used():
+    chain = chain_from_surface(lambda x, t: 0.2)
+    broken = chain.with_columns(
+        bid=pl.when(pl.col("strike") == 100.0).then(0.0).otherwise(pl.col("bid")),
+    )
+    f = features_of(broken)
+    assert f["iv_atm_30d"] == pytest.approx(0.2, abs=1e-6)
+
+
+def test_zero_call_volume_gives_null_ratio():
+    chain = chain_from_surface(lambda x, t: 0.2).with_columns(
+        volume=pl.when(pl.col("option_type") == "call").then(0.0).otherwise(pl.col("volume"))
+    )
+    assert put_call_ratios(chain)["pcr_volume"][0] is None
+
+
+def test_one_row_per_snapshot_date_sorted():
+    later = chain_from_surface(lambda x, t: 0.3, day=DAY + dt.timedelta(days=1))
+    features = options_features(pl.concat([later, chain_from_surface(lambda x, t: 0.2)]), R, Q, [30, 90], 0.05)
+    assert features["date"].to_list() == [DAY, DAY + dt.timedelta(days=1)]
+    assert features["iv_atm_30d"].to_list() == [pytest.approx(0.2, abs=1e-6), pytest.approx(0.3, abs=1e-6)]
