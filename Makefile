@@ -32,17 +32,17 @@ venv: $(VENV)/.installed
 run: venv
 	$(BIN)/dvc repro
 	@echo
-	@$(BIN)/dvc metrics show
+	@$(BIN)/python -m spyglass.backtest.report metrics/backtest.json
 	@echo
-	@echo "Results: metrics/backtest.json (backtest), data/allocations.parquet (daily positions),"
-	@echo "         plots/ (equity, drawdown, allocation; 'dvc plots show' renders them), data/ (all stage outputs)"
+	@echo "Results: metrics/*.json (backtest, models; 'dvc metrics show'), data/allocations.parquet (daily positions),"
+	@echo "         plots/*.csv (equity, drawdown, allocation; 'dvc plots show' renders them), data/ (all stage outputs)"
 
 test: venv
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check src stages tests benchmarks
-	$(BIN)/ruff format --check src stages tests benchmarks
+	$(BIN)/ruff check src stages tests
+	$(BIN)/ruff format --check src stages tests
 
 params: venv
 	$(BIN)/python -m spyglass.config > params.yaml

@@ -48,3 +48,14 @@ def test_no_overlap_is_an_error():
     prices, allocations = setup()
     with pytest.raises(ValueError, match="no day"):
         run_backtest(allocations.iloc[-1:].assign(date=prices["date"].iloc[-1]), prices, 0.0, 0.0)
+
+
+def test_formatted_summary_lists_every_metric_for_each_series():
+    from spyglass.backtest.metrics import METRICS
+    from spyglass.backtest.report import format_summary
+
+    prices, allocations = setup()
+    text = format_summary(backtest_summary(run_backtest(allocations, prices, 5.0, 0.0), 0.0, 5.0))
+    assert text.splitlines()[0] == "Backtest 2021-01-05 .. 2021-01-08 (4 days, costs 5.0 bp)"
+    assert "strategy (net)" in text and "buy & hold" in text
+    assert len(text.splitlines()) == 2 + len(METRICS)

@@ -21,9 +21,9 @@ def test_sample_bars_are_the_real_sp500_history():
 
 
 def test_sample_provider_windows_bars_and_simulates_chains_after_calibration(small_cfg):
-    data_cfg = {**small_cfg["data"], "source": "sample", "start": "2008-01-02", "end": "2009-06-30"}
+    data_cfg = {**small_cfg["data"], "source": "sample", "start": "2006-01-03", "end": "2009-06-30"}
     market = load_market_data(data_cfg, seed=1)
-    assert market.prices["date"].min() >= pd.Timestamp("2008-01-02")
+    assert market.prices["date"].min() >= pd.Timestamp("2006-01-03")
     assert market.prices["date"].max() <= pd.Timestamp("2009-06-30")
     chains = validate(market.chains, OptionChainSchema, "sample chains")
     snapshots = chains["snapshot_date"].unique().sort()

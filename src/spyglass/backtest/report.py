@@ -42,3 +42,28 @@ def plot_tables(daily: pd.DataFrame, allocations: pd.DataFrame) -> dict[str, pd.
             {"date": allocations["date"].dt.strftime("%Y-%m-%d"), "allocation": allocations["allocation"].round(6)}
         ),
     }
+
+
+def format_summary(summary: dict) -> str:
+    """The metrics of backtest_summary as a fixed-width table: one row per metric, one column per series."""
+    from spyglass.backtest.metrics import METRICS
+
+    columns = {"strategy": "strategy (net)", "strategy_gross": "strategy (gross)", "buy_and_hold": "buy & hold"}
+    period = summary["period"]
+    lines = [
+        f"Backtest {period['start']} .. {period['end']} ({period['days']} days, costs {period['cost_bps']} bp)",
+        f"{'':<22}" + "".join(f"{title:>18}" for title in columns.values()),
+    ]
+    for name, metric in METRICS.items():
+        values = "".join(f"{summary[key][name]:>18.4f}" for key in columns)
+        lines.append(f"{metric.title:<22}{values}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    path = sys.argv[1] if len(sys.argv) > 1 else "metrics/backtest.json"
+    with open(path) as handle:
+        print(format_summary(json.load(handle)))

@@ -1,0 +1,163 @@
+"""The real `dvc repro` in a temporary copy of the repo, on a short window of the default (sample) data."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spyglass.config import composed_yaml
+from spyglass.data.store import read_snapshots
+from spyglass.io import read_table, write_parquet
+from spyglass.schemas import (
+    AllocationsSchema,
+    BacktestDailySchema,
+    BaseOofSchema,
+    FoldsSchema,
+    MetaOofSchema,
+    OptionsFeaturesSchema,
+    PricesSchema,
+    TechnicalFeaturesSchema,
+)
+
+pytestmark = pytest.mark.slow
+
+OVERRIDES = ["experiment=debug"]
+STAGES = ["fetch", "options_features", "ta_features", "train_base", "train_meta", "allocate", "backtest"]
+
+
+def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "DVC_NO_ANALYTICS": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def stages_run(output: str) -> list[str]:
+    return re.findall(r"Running stage '([^']+)'", output)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory, repo_root) -> Path:
+    """A fresh git+DVC copy of the project's files (as `git clone` would give) with params for a short run."""
+    work = tmp_path_factory.mktemp("e2e") / "repo"
+    files = run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], repo_root).stdout.split()
+    for name in files:
+        source = repo_root / name
+        if source.is_file():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, work / name)
+    (work / "params.yaml").write_text(composed_yaml(OVERRIDES, work / "conf"))
+    run(["git", "init", "-q"], work)
+    run(["git", "add", "-A"], work)
+    run(["git", "commit", "-qm", "copy"], work)
+    return work
+
+
+@pytest.fixture(scope="module")
+def first_repro(repo) -> str:
+    return run(["dvc", "repro"], repo).stdout
+
+
+def test_first_repro_runs_every_stage_and_outputs_meet_their_schemas(repo, first_repro):
+    assert stages_run(first_repro) == STAGES
+    read_table(repo / "data/raw/prices.parquet", PricesSchema)
+    assert read_snapshots(repo / "data/raw/options").height > 0
+    options = read_table(repo / "data/features/options.parquet", OptionsFeaturesSchema)
+    read_table(repo / "data/features/ta.parquet", TechnicalFeaturesSchema)
+    read_table(repo / "data/predictions/folds.parquet", FoldsSchema)
+    base = read_table(repo / "data/predictions/base_oof.parquet", BaseOofSchema)
+    assert {"pred_elasticnet", "pred_xgboost", "pred_lightgbm"} <= set(base.columns)
+    meta = read_table(repo / "data/predictions/meta_oof.parquet", MetaOofSchema)
+    allocations = read_table(repo / "data/allocations.parquet", AllocationsSchema)
+    daily = read_table(repo / "data/backtest/daily.parquet", BacktestDailySchema)
+    assert allocations["allocation"].between(0, 2).all()
+    assert options["date"].min() <= meta["date"].min() and meta["date"].max() == pd.Timestamp("2008-12-31")
+    assert daily["date"].iloc[-1] == pd.Timestamp("2008-12-31")
+
+    metrics = json.loads((repo / "metrics/backtest.json").read_text())
+    for side in ("strategy", "strategy_gross", "buy_and_hold"):
+        assert {"sharpe", "cagr", "max_drawdown", "turnover"} <= set(metrics[side])
+    assert metrics["strategy"]["cagr"] <= metrics["strategy_gross"]["cagr"]
+    manifest = json.loads((repo / "data/models/base/manifest.json").read_text())
+    assert manifest["features"] and set(manifest["models"]) == {"elasticnet", "xgboost", "lightgbm"}
+    for plot in ("equity", "drawdown", "allocation"):
+        assert len(pd.read_csv(repo / f"plots/{plot}.csv")) > 100
+
+
+def test_second_repro_runs_nothing(repo, first_repro):
+    again = run(["dvc", "repro"], repo).stdout
+    assert stages_run(again) == []
+    assert "Data and pipelines are up to date" in again
+
+
+def test_changing_an_allocation_parameter_reruns_only_downstream_stages(repo, first_repro):
+    (repo / "params.yaml").write_text(composed_yaml([*OVERRIDES, "allocation.max_position=1.5"], repo / "conf"))
+    output = run(["dvc", "repro"], repo).stdout
+    assert stages_run(output) == ["allocate", "backtest"]
+    allocations = pd.read_parquet(repo / "data/allocations.parquet")
+    assert allocations["allocation"].max() <= 1.5
+
+
+def test_bad_prices_fail_with_a_clear_message_and_keep_earlier_outputs(repo, first_repro):
+    ta_path, prices_path = repo / "data/features/ta.parquet", repo / "data/raw/prices.parquet"
+    before = ta_path.read_bytes()
+    prices = pd.read_parquet(prices_path)
+    prices.loc[100, "close"] = -1.0
+    prices.loc[200, "adj_close"] = np.nan
+    write_parquet(prices, prices_path)
+    failed = run(["dvc", "repro", "--single-item", "ta_features"], repo, check=False)
+    assert failed.returncode != 0
+    log = failed.stdout + failed.stderr
+    assert "data/raw/prices.parquet" in log
+    assert "column 'close' fails greater_than(0): 1 row(s): 100" in log
+    assert "column 'adj_close' fails not_nullable: 1 row(s): 200" in log
+    assert ta_path.read_bytes() == before
+    run(["dvc", "repro", "--force", "--single-item", "fetch"], repo)  # restore good prices for later tests
+
+
+def test_a_stage_script_run_by_hand_accepts_hydra_overrides(repo, first_repro):
+    out = repo / "by_hand" / "ta.parquet"
+    run(
+        [
+            sys.executable,
+            "stages/ta_features.py",
+            *OVERRIDES,
+            f"paths.ta_features={out}",
+            "features.technical.rsi_length=7",
+        ],
+        repo,
+    )
+    by_hand = read_table(out, TechnicalFeaturesSchema)
+    pipeline = pd.read_parquet(repo / "data/features/ta.parquet")
+    assert not np.allclose(by_hand["rsi"].iloc[-50:], pipeline["rsi"].iloc[-50:])
+
+
+def test_dvc_exp_run_with_hydra_overrides_is_listed_by_exp_show(repo, first_repro):
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "baseline", "--allow-empty"], repo)
+    run(["dvc", "exp", "run", "-n", "lev15", "-S", "experiment=debug", "-S", "allocation.max_position=1.25"], repo)
+    run(["dvc", "exp", "run", "-n", "synth", "-S", "experiment=debug", "-S", "data=synthetic"], repo)
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], repo).stdout)
+    text = json.dumps(shown)
+    assert "lev15" in text and "synth" in text
+    assert "metrics/backtest.json" in text
+    assert '"max_position": 1.25' in text
+    assert '"source": "synthetic"' in text
