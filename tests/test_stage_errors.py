@@ -43,6 +43,7 @@ def test_ta_stage_writes_features_then_refuses_bad_prices_keeping_old_output(rep
         run_ta_stage(repo_root, monkeypatch, tmp_path)
     assert exit_info.value.code == 1
     message = caplog.text
+    assert "ta_features failed:" in message
     assert f"{tmp_path}/prices.parquet" in message
     assert "column 'close' fails not_nullable: 1 row(s): 150" in message
     assert "dates must be strictly increasing: 1 row(s): 161" in message

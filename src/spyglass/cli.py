@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 from omegaconf import DictConfig
 from sklearn.exceptions import ConvergenceWarning
@@ -29,5 +31,5 @@ def run_stage(main: Callable[[DictConfig], None], argv: list[str] | None = None)
     try:
         main(cfg)
     except USER_ERRORS as exc:
-        log.error("%s failed: %s", getattr(main, "__module__", "stage"), exc)
+        log.error("%s failed: %s", Path(inspect.getfile(main)).stem, exc)
         sys.exit(1)
