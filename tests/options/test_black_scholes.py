@@ -1,37 +1,92 @@
+"""Black-Scholes-Merton prices and Greeks: textbook values, parity, and every Greek against finite differences."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from spyglass.options.black_scholes import bs_price, bs_vega, no_arbitrage_bounds
+from spyglass.options.black_scholes import GREEKS, bs_greeks, bs_price, bs_vega, no_arbitrage_bounds
+
+# A grid across moneyness (deep OTM to deep ITM), short and long expiries, with and without dividends.
+S = 100.0
+K, T, Q = (a.ravel() for a in np.meshgrid([70.0, 90.0, 100.0, 110.0, 130.0], [7 / 365, 0.25, 1.0, 3.0], [0.0, 0.03]))
+R, SIGMA = 0.04, 0.25
 
 
 def test_textbook_values():
     # Hull, Options, Futures and Other Derivatives, Example 15.6: S=42, K=40, r=10%, sigma=20%, T=0.5.
-    assert bs_price(42.0, 40.0, 0.5, 0.10, 0.0, 0.20, True) == pytest.approx(4.76, abs=0.005)
-    assert bs_price(42.0, 40.0, 0.5, 0.10, 0.0, 0.20, False) == pytest.approx(0.81, abs=0.005)
+    assert bs_price(42.0, 40.0, 0.5, 0.10, 0.0, 0.20, True) == pytest.approx(4.7594, abs=1e-4)
+    assert bs_price(42.0, 40.0, 0.5, 0.10, 0.0, 0.20, False) == pytest.approx(0.8086, abs=1e-4)
+    # Haug, The Complete Guide to Option Pricing Formulas, Merton (1973) with a dividend yield:
+    # S=100, K=95, T=0.5, r=10%, q=5%, sigma=20% -> put 2.4648.
+    assert bs_price(100.0, 95.0, 0.5, 0.10, 0.05, 0.20, False) == pytest.approx(2.4648, abs=1e-4)
+    # Hull Example 19.1 (delta/gamma/vega/theta/rho of a call): S=49, K=50, r=5%, sigma=20%, T=20 weeks.
+    g = bs_greeks(49.0, 50.0, 0.3846, 0.05, 0.0, 0.20, True)
+    assert float(g["delta"]) == pytest.approx(0.522, abs=1e-3)
+    assert float(g["gamma"]) == pytest.approx(0.066, abs=1e-3)
+    assert float(g["vega"]) / 100 == pytest.approx(0.121, abs=1e-3)
+    assert float(g["theta"]) / 365 == pytest.approx(-0.0118, abs=1e-4)
+    assert float(g["rho"]) / 100 == pytest.approx(0.0891, abs=1e-4)
 
 
-@pytest.mark.parametrize("q", [0.0, 0.03])
-def test_put_call_parity(q):
-    k = np.linspace(50, 150, 21)
-    t = np.linspace(0.02, 3.0, 21)
-    call = bs_price(100.0, k, t, 0.04, q, 0.3, True)
-    put = bs_price(100.0, k, t, 0.04, q, 0.3, False)
-    np.testing.assert_allclose(call - put, 100.0 * np.exp(-q * t) - k * np.exp(-0.04 * t), atol=1e-10)
+def test_put_call_parity_across_the_grid():
+    call = bs_price(S, K, T, R, Q, SIGMA, True)
+    put = bs_price(S, K, T, R, Q, SIGMA, False)
+    np.testing.assert_allclose(call - put, S * np.exp(-Q * T) - K * np.exp(-R * T), atol=1e-10)
+    greeks_call, greeks_put = bs_greeks(S, K, T, R, Q, SIGMA, True), bs_greeks(S, K, T, R, Q, SIGMA, False)
+    np.testing.assert_allclose(greeks_call["delta"] - greeks_put["delta"], np.exp(-Q * T), atol=1e-12)
+    for same in ("gamma", "vega", "vanna", "vomma"):
+        np.testing.assert_allclose(greeks_call[same], greeks_put[same], rtol=1e-10, atol=1e-12)
 
 
-def test_vega_matches_finite_difference():
-    k, t, sigma, h = np.array([80.0, 100.0, 130.0]), np.array([0.1, 1.0, 2.5]), 0.25, 1e-5
-    numeric = (
-        bs_price(100.0, k, t, 0.02, 0.01, sigma + h, True) - bs_price(100.0, k, t, 0.02, 0.01, sigma - h, True)
-    ) / (2 * h)
-    np.testing.assert_allclose(bs_vega(100.0, k, t, 0.02, 0.01, sigma), numeric, rtol=1e-6)
+def central(f, x, h):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+FINITE_DIFFERENCES = {
+    # greek: (function of the bumped variable, bump size)
+    "delta": lambda c: (lambda s: bs_price(s, K, T, R, Q, SIGMA, c), S, 1e-3),
+    "vega": lambda c: (lambda v: bs_price(S, K, T, R, Q, v, c), SIGMA, 1e-5),
+    "theta": lambda c: (lambda t: -bs_price(S, K, t, R, Q, SIGMA, c), T, 1e-6),
+    "rho": lambda c: (lambda r: bs_price(S, K, T, r, Q, SIGMA, c), R, 1e-6),
+    "gamma": lambda c: (lambda s: bs_greeks(s, K, T, R, Q, SIGMA, c)["delta"], S, 1e-3),
+    "vanna": lambda c: (lambda v: bs_greeks(S, K, T, R, Q, v, c)["delta"], SIGMA, 1e-6),
+    "charm": lambda c: (lambda t: -bs_greeks(S, K, t, R, Q, SIGMA, c)["delta"], T, 1e-7),
+    "vomma": lambda c: (lambda v: bs_greeks(S, K, T, R, Q, v, c)["vega"], SIGMA, 1e-6),
+}
+
+
+@pytest.mark.parametrize("is_call", [True, False])
+@pytest.mark.parametrize("greek", sorted(FINITE_DIFFERENCES))
+def test_every_greek_matches_central_finite_differences(greek, is_call):
+    f, x, h = FINITE_DIFFERENCES[greek](is_call)
+    analytic = bs_greeks(S, K, T, R, Q, SIGMA, is_call)[greek]
+    numeric = central(f, x, h)
+    scale = np.maximum(np.abs(analytic), 1e-3 * np.max(np.abs(analytic)))
+    assert np.max(np.abs(analytic - numeric) / scale) < 2e-4, greek
+
+
+def test_price_output_equals_bs_price_and_vega_equals_bs_vega():
+    g = bs_greeks(S, K, T, R, Q, SIGMA, False)
+    np.testing.assert_allclose(g["price"], bs_price(S, K, T, R, Q, SIGMA, False), rtol=1e-14)
+    np.testing.assert_allclose(g["vega"], bs_vega(S, K, T, R, Q, SIGMA), rtol=1e-14)
+    assert set(g) == set(GREEKS)
+
+
+def test_expired_or_zero_vol_rows_are_nan_without_touching_others():
+    g = bs_greeks(100.0, 100.0, np.array([0.5, 0.0, -1.0, 0.5]), 0.0, 0.0, np.array([0.2, 0.2, 0.2, 0.0]), True)
+    for values in g.values():
+        assert np.isfinite(values[0]) and np.isnan(values[1:]).all()
+
+
+def test_inputs_broadcast_like_numpy():
+    prices = bs_price(100.0, np.array([[90.0], [110.0]]), np.array([0.1, 0.5, 1.0]), 0.01, 0.0, 0.2, True)
+    assert prices.shape == (2, 3)
+    assert prices[0, 0] == pytest.approx(float(bs_price(100.0, 90.0, 0.1, 0.01, 0.0, 0.2, True)))
 
 
 def test_prices_lie_within_no_arbitrage_bounds():
-    k = np.linspace(60, 140, 9)
     for is_call in (True, False):
-        price = bs_price(100.0, k, 0.5, 0.03, 0.01, 0.2, is_call)
-        lower, upper = no_arbitrage_bounds(100.0, k, 0.5, 0.03, 0.01, is_call)
+        price = bs_price(S, K, T, R, Q, SIGMA, is_call)
+        lower, upper = no_arbitrage_bounds(S, K, T, R, Q, is_call)
         assert np.all(price >= lower - 1e-12) and np.all(price <= upper + 1e-12)
