@@ -12,11 +12,12 @@ export PATH := $(BIN):$(PATH)
 export GRADIO_ANALYTICS_ENABLED := False
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: help venv run test lint params lock clean
+.PHONY: help venv run test bench lint params lock clean
 
 help:
 	@echo "make run    - set up .venv and run the whole pipeline (dvc repro) on offline sample data"
 	@echo "make test   - set up .venv and run the full test suite"
+	@echo "make bench  - speed benchmarks (JSON in benchmarks/results/)"
 	@echo "make lint   - ruff"
 	@echo "make params - recompose params.yaml from conf/ (what 'dvc exp run' does)"
 
@@ -40,9 +41,12 @@ run: venv
 test: venv
 	$(BIN)/python -m pytest
 
+bench: venv
+	$(BIN)/python benchmarks/bench_options.py --out benchmarks/results/options.json
+
 lint: venv
-	$(BIN)/ruff check src stages tests
-	$(BIN)/ruff format --check src stages tests
+	$(BIN)/ruff check src stages tests benchmarks
+	$(BIN)/ruff format --check src stages tests benchmarks
 
 params: venv
 	$(BIN)/python -m spyglass.config > params.yaml

@@ -16,7 +16,7 @@ from spyglass.strategy.allocation import get_allocations
 
 def run_pipeline(prices: pd.DataFrame, cfg: dict) -> dict[str, pd.DataFrame]:
     market = with_simulated_chains(prices, cfg["data"], cfg["seed"], "test")
-    options = options_feature_table(market.chains, cfg["data"], cfg["features"]["options"])
+    options, _ = options_feature_table(market.chains, cfg["data"], cfg["features"]["options"])
     ta = ta_feature_table(prices, cfg["features"]["technical"], cfg["data"]["risk_free_rate"])
     base = base_model_predictions(ta, options, cfg)
     meta = stacked_predictions(base.oof, cfg["meta"], cfg["cv"]["embargo"])

@@ -80,6 +80,7 @@ def chain(**overrides) -> pl.DataFrame:
         "bid": [1.0],
         "ask": [1.2],
         "last": [1.1],
+        "last_trade_date": [pd.Timestamp("2020-01-02").date()],
         "volume": [None],
         "open_interest": [0.0],
         "provider_iv": [0.2],

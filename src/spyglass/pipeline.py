@@ -25,20 +25,22 @@ from spyglass.models.stacking import (
     make_meta_learner,
     walk_forward_meta,
 )
-from spyglass.options.features import options_features
+from spyglass.options.features import OptionsAnalytics, OptionsFeatureSpec, options_analytics
 
 
-def options_feature_table(chains: pl.DataFrame, data_cfg: dict, options_cfg: dict) -> pd.DataFrame:
-    """Options features (OptionsFeaturesSchema) as pandas with a datetime `date` column."""
-    features = options_features(
+def options_feature_table(
+    chains: pl.DataFrame, data_cfg: dict, options_cfg: dict
+) -> tuple[pd.DataFrame, OptionsAnalytics]:
+    """Options features (OptionsFeaturesSchema) as pandas with a datetime `date` column, and the full analytics."""
+    analytics = options_analytics(
         chains,
         risk_free_rate=float(data_cfg["risk_free_rate"]),
         dividend_yield=float(data_cfg["dividend_yield"]),
-        atm_maturities_days=list(options_cfg["atm_maturities_days"]),
-        skew_moneyness=float(options_cfg["skew_moneyness"]),
-    ).to_pandas()
+        spec=OptionsFeatureSpec.from_config(options_cfg),
+    )
+    features = analytics.features.to_pandas()
     features["date"] = pd.to_datetime(features["date"])
-    return features
+    return features, analytics
 
 
 @dataclass

@@ -62,6 +62,7 @@ class OptionChainSchema(pap.DataFrameModel):
     bid: pl.Float64 = pap.Field(ge=0, nullable=True)
     ask: pl.Float64 = pap.Field(ge=0, nullable=True)
     last: pl.Float64 = pap.Field(ge=0, nullable=True)
+    last_trade_date: pl.Date = pap.Field(nullable=True)  # day of the last trade (UTC); stale if well before snapshot
     volume: pl.Float64 = pap.Field(ge=0, nullable=True)
     open_interest: pl.Float64 = pap.Field(ge=0, nullable=True)
     provider_iv: pl.Float64 = pap.Field(ge=0, nullable=True)
@@ -81,15 +82,64 @@ class OptionChainSchema(pap.DataFrameModel):
 
 
 class OptionsFeaturesSchema(_Dated):
-    """Options features, one row per snapshot date (options_features). IVs are annualised decimals."""
+    """Options features, one row per snapshot date (options_features); see spyglass.options.features."""
 
-    pcr_volume: Series[float] = pa.Field(ge=0, nullable=True)
-    pcr_oi: Series[float] = pa.Field(ge=0, nullable=True)
-    iv_atm_30d: Series[float] = pa.Field(gt=0, nullable=True)
-    iv_atm_90d: Series[float] = pa.Field(gt=0, nullable=True)
+    n_contracts: Series[int] = pa.Field(gt=0)
+    n_priced: Series[int] = pa.Field(ge=0)
+    pcr: Series[float] = pa.Field(regex=True, alias=r"^pcr_(volume|oi)\w*$", ge=0, nullable=True)
+    iv_atm: Series[float] = pa.Field(regex=True, alias=r"^iv_atm_\d+d$", gt=0, nullable=True)
     iv_term_slope: Series[float] = pa.Field(nullable=True)
     iv_skew_30d: Series[float] = pa.Field(nullable=True)
-    n_contracts: Series[int] = pa.Field(gt=0)
+    rr_25d_30d: Series[float] = pa.Field(nullable=True)
+    chain_vega_usd_per_vol_pt: Series[float] = pa.Field(ge=0, nullable=True)
+    chain_theta_usd_per_day: Series[float] = pa.Field(nullable=True)
+    dealer_delta_usd: Series[float] = pa.Field(nullable=True)
+    gex_usd_per_pct: Series[float] = pa.Field(nullable=True)
+    vanna_usd_per_vol_pt: Series[float] = pa.Field(nullable=True)
+    charm_usd_per_day: Series[float] = pa.Field(nullable=True)
+    gamma_flip: Series[float] = pa.Field(gt=0, nullable=True)
+    gamma_flip_distance: Series[float] = pa.Field(nullable=True)
+    call_wall: Series[float] = pa.Field(gt=0, nullable=True)
+    put_wall: Series[float] = pa.Field(gt=0, nullable=True)
+    call_wall_distance: Series[float] = pa.Field(nullable=True)
+    put_wall_distance: Series[float] = pa.Field(nullable=True)
+    spot: Series[float] = pa.Field(gt=0, nullable=True)
+
+
+class ExposureByStrikeSchema(pap.DataFrameModel):
+    """Latest snapshot's dealer exposures per strike (options_features, for the app)."""
+
+    snapshot_date: pl.Date
+    strike: pl.Float64 = pap.Field(gt=0, unique=True)
+    call_gex_usd_per_pct: pl.Float64 = pap.Field(ge=0)
+    put_gex_usd_per_pct: pl.Float64 = pap.Field(le=0)
+    call_open_interest: pl.Float64 = pap.Field(ge=0)
+    put_open_interest: pl.Float64 = pap.Field(ge=0)
+    dealer_delta_usd: pl.Float64
+    gex_usd_per_pct: pl.Float64
+    vanna_usd_per_vol_pt: pl.Float64
+    charm_usd_per_day: pl.Float64
+
+
+class ExposureByExpirySchema(pap.DataFrameModel):
+    """Latest snapshot's dealer exposures per expiry (options_features, for the app)."""
+
+    snapshot_date: pl.Date
+    expiry: pl.Date = pap.Field(unique=True)
+    days_to_expiry: pl.Int64 = pap.Field(ge=0)
+    open_interest: pl.Float64 = pap.Field(ge=0)
+    dealer_delta_usd: pl.Float64
+    gex_usd_per_pct: pl.Float64
+    vanna_usd_per_vol_pt: pl.Float64
+    charm_usd_per_day: pl.Float64
+
+
+class GammaProfileSchema(pap.DataFrameModel):
+    """Latest snapshot's total dealer gamma exposure (USD per 1% move) over a grid of spot levels."""
+
+    snapshot_date: pl.Date
+    spot_level: pl.Float64 = pap.Field(gt=0, unique=True)
+    gex_usd_per_pct: pl.Float64
 
 
 class TechnicalFeaturesSchema(_Dated):

@@ -7,7 +7,13 @@ import polars as pl
 import pytest
 
 from spyglass.options.black_scholes import bs_price
-from spyglass.options.features import constant_maturity_iv, interpolate_in_groups, options_features, put_call_ratios
+from spyglass.options.features import (
+    OptionsFeatureSpec,
+    constant_maturity_iv,
+    interpolate_in_groups,
+    options_analytics,
+    put_call_ratios,
+)
 
 R, Q, SPOT = 0.02, 0.01, 100.0
 DAY = dt.date(2021, 3, 1)
@@ -35,6 +41,7 @@ def chain_from_surface(iv_of, expiry_days=(30, 90), strikes=STRIKES, day=DAY) ->
                         "bid": p,
                         "ask": p,
                         "last": p,
+                        "last_trade_date": day,
                         "volume": 10.0 if option_type == "call" else 15.0,
                         "open_interest": 100.0 if option_type == "call" else 300.0,
                         "provider_iv": None,
@@ -45,7 +52,8 @@ def chain_from_surface(iv_of, expiry_days=(30, 90), strikes=STRIKES, day=DAY) ->
 
 
 def features_of(chain: pl.DataFrame, maturities=(30, 90)) -> dict:
-    return options_features(chain, R, Q, list(maturities), 0.05).row(0, named=True)
+    spec = OptionsFeatureSpec(atm_maturities_days=tuple(maturities))
+    return options_analytics(chain, R, Q, spec).features.row(0, named=True)
 
 
 def test_flat_surface_gives_flat_atm_iv_no_skew_and_no_slope():
@@ -61,6 +69,8 @@ def test_put_call_ratios_by_volume_and_open_interest():
     assert f["pcr_volume"] == pytest.approx(1.5)
     assert f["pcr_oi"] == pytest.approx(3.0)
     assert f["n_contracts"] == 2 * 2 * 17
+    assert f["pcr_volume_0_30d"] == pytest.approx(1.5) and f["pcr_oi_31_90d"] == pytest.approx(3.0)
+    assert f["pcr_volume_91d_plus"] is None  # no contracts beyond 90 days
 
 
 def test_linear_skew_is_measured_from_otm_wings():
@@ -107,6 +117,37 @@ def test_zero_call_volume_gives_null_ratio():
 
 def test_one_row_per_snapshot_date_sorted():
     later = chain_from_surface(lambda x, t: 0.3, day=DAY + dt.timedelta(days=1))
-    features = options_features(pl.concat([later, chain_from_surface(lambda x, t: 0.2)]), R, Q, [30, 90], 0.05)
+    chain = pl.concat([later, chain_from_surface(lambda x, t: 0.2)])
+    features = options_analytics(chain, R, Q, OptionsFeatureSpec()).features
     assert features["date"].to_list() == [DAY, DAY + dt.timedelta(days=1)]
     assert features["iv_atm_30d"].to_list() == [pytest.approx(0.2, abs=1e-6), pytest.approx(0.3, abs=1e-6)]
+
+
+def test_flat_surface_has_no_risk_reversal_and_a_steep_put_skew_has_a_negative_one():
+    assert features_of(chain_from_surface(lambda x, t: 0.2))["rr_25d_30d"] == pytest.approx(0.0, abs=1e-6)
+    assert features_of(chain_from_surface(lambda x, t: 0.2 - 0.8 * x))["rr_25d_30d"] < -0.02
+
+
+def test_exposures_follow_the_dealer_convention():
+    f = features_of(chain_from_surface(lambda x, t: 0.2))
+    # Put open interest (300) exceeds call open interest (100) at every strike: dealers, short the puts, are
+    # short gamma overall; long calls and short puts both leave them long delta.
+    assert f["gex_usd_per_pct"] < 0
+    assert f["dealer_delta_usd"] > 0
+    assert f["chain_vega_usd_per_vol_pt"] > 0 and f["chain_theta_usd_per_day"] < 0
+    assert f["put_wall"] == f["call_wall"] == pytest.approx(100.0, abs=2.5)
+    assert f["spot"] == SPOT
+
+
+def test_cleaning_counts_and_latest_tables():
+    chain = chain_from_surface(lambda x, t: 0.2).with_columns(
+        open_interest=pl.when(pl.col("strike") == 80.0).then(0.0).otherwise(pl.col("open_interest"))
+    )
+    analytics = options_analytics(chain, R, Q, OptionsFeatureSpec())
+    assert analytics.dropped_by_rule["zero_open_interest"] == 4  # 2 expiries x call and put
+    assert analytics.features["n_priced"][0] == chain.height - 4 - sum(
+        v for k, v in analytics.dropped_by_rule.items() if k != "zero_open_interest"
+    )
+    assert analytics.latest_by_strike["strike"].to_list() == sorted(set(STRIKES.tolist()) - {80.0})
+    assert sorted(analytics.latest_by_expiry["days_to_expiry"].to_list()) == [30, 90]
+    assert analytics.latest_profile.height == OptionsFeatureSpec().profile_levels

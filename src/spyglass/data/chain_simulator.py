@@ -65,12 +65,8 @@ def simulate_chains(
     rng = np.random.default_rng(seed)
     n_dates, n_exp, n_strikes = len(spot), len(spec.expiry_days), 2 * spec.strikes_per_side + 1
     shape = (n_dates, n_exp, n_strikes, 2)  # last axis: call, put
-    iv_shock, last_shock, volume_u, oi_u = (
-        rng.standard_normal(shape),
-        rng.standard_normal(shape),
-        rng.random(shape),
-        rng.random(shape),
-    )
+    iv_shock, last_shock = rng.standard_normal(shape), rng.standard_normal(shape)
+    volume_u, oi_u, age_u = rng.random(shape), rng.random(shape), rng.random(shape)
 
     days = np.asarray(spec.expiry_days, dtype=float)
     maturity = (days / CALENDAR_DAYS_PER_YEAR)[None, :, None, None]
@@ -104,6 +100,8 @@ def simulate_chains(
 
     snapshot = pd.to_datetime(dates).to_numpy().astype("datetime64[D]")
     expiry = snapshot[:, None] + days.astype("timedelta64[D]")[None, :]
+    # Contracts that did not trade today last traded up to 30 calendar days ago.
+    trade_age = np.where(volume > 0, 0, np.floor(age_u * 30)).astype("timedelta64[D]")
     full = np.broadcast_to
     return pl.DataFrame(
         {
@@ -114,12 +112,13 @@ def simulate_chains(
             "bid": bid.ravel(),
             "ask": ask.ravel(),
             "last": last.ravel(),
+            "last_trade_date": (full(snapshot[:, None, None, None], shape) - trade_age).ravel(),
             "volume": volume.ravel(),
             "open_interest": open_interest.ravel(),
             "provider_iv": iv.ravel(),
             "underlying_price": full(s, shape).ravel(),
         }
-    ).with_columns(pl.col("snapshot_date", "expiry").cast(pl.Date))
+    ).with_columns(pl.col("snapshot_date", "expiry", "last_trade_date").cast(pl.Date))
 
 
 def _poisson_from_uniform(mean: np.ndarray, uniform: np.ndarray) -> np.ndarray:

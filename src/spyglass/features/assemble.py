@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from spyglass.options.features import NON_FEATURE_COLUMNS
+
 TARGET = "target_ret_1d"
 
 
@@ -34,10 +36,12 @@ def assemble(ta_table: pd.DataFrame, options_table: pd.DataFrame | None) -> Mode
 
 
 def model_frame_from_tables(ta_table: pd.DataFrame, options_table: pd.DataFrame) -> ModelFrame:
-    """The model matrix used by training and scoring; `n_contracts` is bookkeeping, not a feature."""
-    options = options_table.drop(columns=[c for c in ("n_contracts",) if c in options_table])
+    """The model matrix used by training and scoring; counts and price levels of the options table are not
+    features (their scale-free distances are)."""
+    options = options_table.drop(columns=[c for c in NON_FEATURE_COLUMNS if c in options_table])
     frame = assemble(ta_table, options)
-    if not np.isfinite(frame.features.to_numpy()).all():
-        bad = frame.features.columns[~np.isfinite(frame.features.to_numpy()).all(axis=0)].tolist()
-        raise ValueError(f"non-finite values in feature columns {bad}")
-    return frame
+    infinite = np.isinf(frame.features.to_numpy())
+    if infinite.any():
+        bad = frame.features.columns[infinite.any(axis=0)].tolist()
+        raise ValueError(f"infinite values in feature columns {bad}")
+    return frame  # NaN (e.g. no gamma flip on the grid) is left to the models' imputation

@@ -16,9 +16,13 @@ N_JOBS = 2  # the target machine has two cores
 
 
 def elasticnet(alpha: float, l1_ratio: float, random_state: int = 0, **kwargs: Any) -> Pipeline:
-    """Median imputation and standardisation (both fitted inside each training fold), then ElasticNet."""
+    """Median imputation and standardisation (both fitted inside each training fold), then ElasticNet.
+
+    A feature never observed in the training window is kept as a constant 0 (so the column count is stable).
+    """
     model = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, random_state=random_state, max_iter=10_000, **kwargs)
-    return make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), model)
+    imputer = SimpleImputer(strategy="median", keep_empty_features=True)
+    return make_pipeline(imputer, StandardScaler(), model)
 
 
 def xgboost_regressor(random_state: int = 0, **params: Any) -> RegressorMixin:

@@ -1,55 +1,78 @@
-"""Options features, one row per snapshot date, from a chain of quotes (polars + vectorised numpy).
+"""Options features, one row per snapshot date (polars + numba kernels), and the latest snapshot's exposure tables.
 
 Conventions: T in years (ACT/365) from snapshot date to expiry; forward F = S e^((r-q)T); log-moneyness
-x = ln(K/F); IV solved from the bid/ask mid with Black-Scholes-Merton (Yahoo-style provider IVs are ignored).
-The smile at a given x uses out-of-the-money quotes (puts below F, calls above), linear in x between the two
-nearest strikes. Constant-maturity values interpolate total variance w = IV^2 T linearly in T between the two
-nearest expiries, and hold IV flat outside the listed expiries.
+x = ln(K/F); IVs are solved from each contract's price (spyglass.options.chain) after cleaning. The smile at a
+given x uses out-of-the-money quotes (puts below F, calls above), linear in x between the two nearest strikes;
+at a given delta likewise, linear in delta. Constant-maturity values interpolate total variance w = IV^2 T
+linearly in T between the two nearest expiries and hold IV flat outside the listed expiries.
 
-Columns:
-  pcr_volume     put volume / call volume, whole chain
-  pcr_oi         put open interest / call open interest, whole chain
-  iv_atm_{d}d    ATM (x = 0) IV at a constant maturity of d calendar days, annualised decimal
-  iv_term_slope  iv_atm at the longest configured maturity minus at the shortest (vol points as decimals)
-  iv_skew_30d    IV at K = F(1-m) minus IV at K = F(1+m), 30-day constant maturity (positive = put skew)
-  n_contracts    quotes in the snapshot
+Columns (IVs are annualised decimals; exposures follow spyglass.options.exposure):
+  n_contracts, n_priced          quotes in the snapshot / kept after cleaning
+  pcr_volume, pcr_oi             put/call ratio of volume / open interest, whole chain (before cleaning)
+  pcr_volume_{a}_{b}d, ...       the same per expiry bucket (days to expiry in [a, b]; last bucket "{a}d_plus")
+  iv_atm_{d}d                    ATM (x = 0) IV at a constant maturity of d calendar days
+  iv_term_slope                  iv_atm at the longest configured maturity minus at the shortest
+  iv_skew_30d                    IV at K = F(1-m) minus IV at K = F(1+m), 30-day maturity (positive = put skew)
+  rr_25d_30d                     25-delta risk reversal: IV of the 25-delta call minus the -25-delta put, 30 days
+  chain_vega_usd_per_vol_pt      sum of vega * OI * 100 / 100 (holders' side), USD per vol point
+  chain_theta_usd_per_day        sum of theta * OI * 100 / 365 (holders' side), USD per calendar day
+  dealer_delta_usd, gex_usd_per_pct, vanna_usd_per_vol_pt, charm_usd_per_day   net dealer exposures
+  gamma_flip, gamma_flip_distance  spot level where dealer gamma changes sign (NaN if none within the grid);
+                                 flip / spot - 1
+  call_wall, put_wall (+ _distance)  strikes of the largest call / put gamma exposure; strike / spot - 1
+  spot                           underlying price of the snapshot
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import polars as pl
 
-from spyglass.options.implied_vol import implied_vol
+from spyglass.options.chain import CleaningRules, clean_chain, iv_status_counts, priced_chain
+from spyglass.options.exposure import (
+    EXPOSURES,
+    contract_exposures,
+    exposure_by_expiry,
+    exposure_by_strike,
+    gamma_profile,
+    gamma_walls,
+)
 
 DAYS_PER_YEAR = 365.0
 KEYS = ["snapshot_date", "expiry"]
+# Levels and counts describe the snapshot; they are not scale-free and are not model features.
+NON_FEATURE_COLUMNS = ("n_contracts", "n_priced", "gamma_flip", "call_wall", "put_wall", "spot")
 
 
-def chain_with_iv(chain: pl.DataFrame, risk_free_rate: float, dividend_yield: float) -> pl.DataFrame:
-    """Add t_years, forward, log_moneyness, mid and iv (NaN where the quote is empty, crossed or unsolvable)."""
-    enriched = (
-        chain.with_columns(
-            t_years=(pl.col("expiry") - pl.col("snapshot_date")).dt.total_days() / DAYS_PER_YEAR,
-            mid=pl.when((pl.col("bid") > 0) & (pl.col("ask") >= pl.col("bid")))
-            .then((pl.col("bid") + pl.col("ask")) / 2)
-            .otherwise(None),
+@dataclass(frozen=True)
+class OptionsFeatureSpec:
+    """What to compute (conf/features/default.yaml, features.options)."""
+
+    atm_maturities_days: tuple[int, ...] = (30, 90)
+    skew_moneyness: float = 0.05
+    risk_reversal_delta: float = 0.25
+    pcr_buckets_days: tuple[int, ...] = (30, 90)
+    profile_range_pct: float = 0.15
+    profile_levels: int = 61
+    cleaning: CleaningRules = field(default_factory=CleaningRules)
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> OptionsFeatureSpec:
+        return cls(
+            atm_maturities_days=tuple(int(d) for d in cfg["atm_maturities_days"]),
+            skew_moneyness=float(cfg["skew_moneyness"]),
+            risk_reversal_delta=float(cfg["risk_reversal_delta"]),
+            pcr_buckets_days=tuple(int(d) for d in cfg["pcr_buckets_days"]),
+            profile_range_pct=float(cfg["profile"]["range_pct"]),
+            profile_levels=int(cfg["profile"]["levels"]),
+            cleaning=CleaningRules.from_config(cfg["cleaning"]),
         )
-        .with_columns(
-            forward=pl.col("underlying_price") * ((risk_free_rate - dividend_yield) * pl.col("t_years")).exp(),
-        )
-        .with_columns(log_moneyness=(pl.col("strike") / pl.col("forward")).log())
-    )
-    iv = implied_vol(
-        enriched["mid"].fill_null(np.nan).to_numpy(),
-        enriched["underlying_price"].to_numpy(),
-        enriched["strike"].to_numpy(),
-        enriched["t_years"].to_numpy(),
-        risk_free_rate,
-        dividend_yield,
-        (enriched["option_type"] == "call").to_numpy(),
-    )
-    return enriched.with_columns(iv=pl.Series(iv).fill_nan(None))
+
+    @property
+    def relative_levels(self) -> np.ndarray:
+        return np.linspace(1.0 - self.profile_range_pct, 1.0 + self.profile_range_pct, self.profile_levels)
 
 
 def interpolate_in_groups(frame: pl.DataFrame, by: list[str], x: str, y: str, at: float) -> pl.DataFrame:
@@ -114,53 +137,131 @@ def constant_maturity_iv(per_expiry: pl.DataFrame, column: str, days: float) -> 
     )
 
 
-def put_call_ratios(chain: pl.DataFrame) -> pl.DataFrame:
-    """Put/call ratios by volume and by open interest per snapshot date (null where calls are zero)."""
+def expiry_buckets(buckets_days: tuple[int, ...]) -> dict[str, pl.Expr]:
+    """Column suffix -> filter on days to expiry: "" (all), "_0_30d", "_31_90d", "_91d_plus" for edges (30, 90)."""
+    days = (pl.col("expiry") - pl.col("snapshot_date")).dt.total_days()
+    buckets: dict[str, pl.Expr] = {"": pl.lit(True)}
+    low = 0
+    for high in buckets_days:
+        buckets[f"_{low}_{high}d"] = days.is_between(low, high)
+        low = high + 1
+    buckets[f"_{low}d_plus"] = days >= low
+    return buckets
 
-    def ratio(column: str) -> pl.Expr:
-        puts = pl.col(column).filter(pl.col("option_type") == "put").sum()
-        calls = pl.col(column).filter(pl.col("option_type") == "call").sum()
+
+def put_call_ratios(chain: pl.DataFrame, buckets_days: tuple[int, ...] = ()) -> pl.DataFrame:
+    """Put/call ratios of volume and open interest per snapshot date, whole chain and per expiry bucket.
+
+    Null where the calls' total is zero.
+    """
+
+    def ratio(column: str, within: pl.Expr) -> pl.Expr:
+        puts = pl.col(column).filter(within & (pl.col("option_type") == "put")).sum()
+        calls = pl.col(column).filter(within & (pl.col("option_type") == "call")).sum()
         return pl.when(calls > 0).then(puts / calls).otherwise(None)
 
+    buckets = expiry_buckets(buckets_days)
     return chain.group_by("snapshot_date").agg(
-        pcr_volume=ratio("volume"), pcr_oi=ratio("open_interest"), n_contracts=pl.len()
+        n_contracts=pl.len(),
+        **{f"pcr_volume{suffix}": ratio("volume", within) for suffix, within in buckets.items()},
+        **{f"pcr_oi{suffix}": ratio("open_interest", within) for suffix, within in buckets.items()},
     )
 
 
-def options_features(
-    chain: pl.DataFrame,
-    risk_free_rate: float,
-    dividend_yield: float,
-    atm_maturities_days: list[int],
-    skew_moneyness: float,
-) -> pl.DataFrame:
-    """All options features, one row per snapshot date, sorted; column `date` is the snapshot date."""
-    chain_iv = chain_with_iv(chain, risk_free_rate, dividend_yield)
-    atm = smile_iv(chain_iv, 0.0, "iv_atm")
-    put_wing = smile_iv(chain_iv, float(np.log(1.0 - skew_moneyness)), "iv_put_wing")
-    call_wing = smile_iv(chain_iv, float(np.log(1.0 + skew_moneyness)), "iv_call_wing")
+def risk_reversal(contracts: pl.DataFrame, delta: float, days: int) -> pl.DataFrame:
+    """IV of the `delta` call minus IV of the `-delta` put at a constant maturity, from OTM quotes."""
+    calls = contracts.filter(pl.col("is_call") & (pl.col("log_moneyness") >= 0))
+    puts = contracts.filter(~pl.col("is_call") & (pl.col("log_moneyness") <= 0))
+    t_years = contracts.select(*KEYS, "t_years").unique()
+    legs = []
+    for side, at, name in ((calls, delta, "iv_call_leg"), (puts, -delta, "iv_put_leg")):
+        per_expiry = interpolate_in_groups(side, KEYS, "delta", "iv", at).join(t_years, on=KEYS)
+        legs.append(constant_maturity_iv(per_expiry.rename({"value": name}), name, days))
+    return (
+        legs[0]
+        .join(legs[1], on="snapshot_date")
+        .select(
+            "snapshot_date",
+            (pl.col(f"iv_call_leg_{days}d") - pl.col(f"iv_put_leg_{days}d")).alias(f"rr_{round(delta * 100)}d_{days}d"),
+        )
+    )
 
-    features = put_call_ratios(chain)
-    for days in atm_maturities_days:
-        features = features.join(constant_maturity_iv(atm, "iv_atm", days), on="snapshot_date", how="left")
+
+def chain_aggregates(contracts: pl.DataFrame, multiplier: float = 100.0) -> pl.DataFrame:
+    """Per snapshot: holders' total vega and theta, the net dealer exposures, spot and the number priced."""
+    size = pl.col("open_interest") * multiplier
+    return contracts.group_by("snapshot_date").agg(
+        *[pl.col(name).sum() for name in EXPOSURES],
+        n_priced=pl.len(),
+        spot=pl.col("underlying_price").first(),
+        chain_vega_usd_per_vol_pt=(pl.col("vega") * size).sum() / 100.0,
+        chain_theta_usd_per_day=(pl.col("theta") * size).sum() / DAYS_PER_YEAR,
+    )
+
+
+@dataclass
+class OptionsAnalytics:
+    """Everything the options stage derives from a chain history."""
+
+    features: pl.DataFrame  # one row per snapshot date
+    dropped_by_rule: dict[str, int]  # cleaning counts
+    iv_status: dict[str, int]  # IVStatus counts over priced rows
+    price_source: dict[str, int]  # rows priced from the mid, from the last trade, or not at all
+    latest_by_strike: pl.DataFrame  # exposure per strike, latest snapshot
+    latest_by_expiry: pl.DataFrame  # exposure per expiry, latest snapshot
+    latest_profile: pl.DataFrame  # dealer gamma exposure over spot levels, latest snapshot
+
+
+def options_analytics(
+    chain: pl.DataFrame, risk_free_rate: float, dividend_yield: float, spec: OptionsFeatureSpec
+) -> OptionsAnalytics:
+    """Price, clean, value and aggregate a chain history (OptionChainSchema) into features and tables."""
+    priced = priced_chain(chain, risk_free_rate, dividend_yield)
+    clean, dropped = clean_chain(priced, spec.cleaning)
+    contracts = contract_exposures(clean, risk_free_rate, dividend_yield)
+
+    atm = smile_iv(contracts, 0.0, "iv_atm")
+    put_wing = smile_iv(contracts, float(np.log(1.0 - spec.skew_moneyness)), "iv_put_wing")
+    call_wing = smile_iv(contracts, float(np.log(1.0 + spec.skew_moneyness)), "iv_call_wing")
     skew = (
         constant_maturity_iv(put_wing, "iv_put_wing", 30)
         .join(constant_maturity_iv(call_wing, "iv_call_wing", 30), on="snapshot_date")
         .select("snapshot_date", iv_skew_30d=pl.col("iv_put_wing_30d") - pl.col("iv_call_wing_30d"))
     )
-    shortest, longest = min(atm_maturities_days), max(atm_maturities_days)
-    return (
-        features.join(skew, on="snapshot_date", how="left")
-        .with_columns(iv_term_slope=pl.col(f"iv_atm_{longest}d") - pl.col(f"iv_atm_{shortest}d"))
-        .rename({"snapshot_date": "date"})
-        .select(
-            "date",
-            "pcr_volume",
-            "pcr_oi",
-            *[f"iv_atm_{d}d" for d in atm_maturities_days],
-            "iv_term_slope",
-            "iv_skew_30d",
-            "n_contracts",
+    by_strike = exposure_by_strike(contracts)
+    profile = gamma_profile(contracts, risk_free_rate, dividend_yield, spec.relative_levels)
+    flips = pl.DataFrame({"snapshot_date": profile.dates, "gamma_flip": profile.flips()})
+
+    shortest, longest = min(spec.atm_maturities_days), max(spec.atm_maturities_days)
+    features = put_call_ratios(chain, spec.pcr_buckets_days)
+    tables = [
+        chain_aggregates(contracts),
+        skew,
+        risk_reversal(contracts, spec.risk_reversal_delta, 30),
+        gamma_walls(by_strike),
+        flips,
+    ]
+    tables += [constant_maturity_iv(atm, "iv_atm", days) for days in spec.atm_maturities_days]
+    for table in tables:
+        features = features.join(table, on="snapshot_date", how="left")
+    features = (
+        features.with_columns(
+            iv_term_slope=pl.col(f"iv_atm_{longest}d") - pl.col(f"iv_atm_{shortest}d"),
+            gamma_flip_distance=pl.col("gamma_flip") / pl.col("spot") - 1.0,
+            call_wall_distance=pl.col("call_wall") / pl.col("spot") - 1.0,
+            put_wall_distance=pl.col("put_wall") / pl.col("spot") - 1.0,
         )
+        .with_columns(pl.col("n_priced").fill_null(0))
+        .rename({"snapshot_date": "date"})
         .sort("date")
+    )
+    latest = chain["snapshot_date"].max()
+    return OptionsAnalytics(
+        features=features.select("date", pl.exclude("date")),
+        dropped_by_rule=dropped,
+        iv_status=iv_status_counts(priced.filter(pl.col("price").is_not_null())),
+        price_source={str(k): int(n) for k, n in priced.group_by("price_source").len().iter_rows()},
+        latest_by_strike=by_strike.filter(pl.col("snapshot_date") == latest),
+        latest_by_expiry=exposure_by_expiry(contracts).filter(pl.col("snapshot_date") == latest),
+        latest_profile=profile.table(latest),
     )

@@ -1,0 +1,98 @@
+"""Chain preparation: the price each contract is valued at, its implied vol, and the cleaning rules.
+
+Price: the bid/ask mid where the quote is two-sided and not crossed; else the last trade price where there is
+one (`price_source = "last"`, so it can be told apart); else none. IV is solved from that price
+(spyglass.options.implied_vol), never taken from the provider.
+
+Cleaning rules, applied in this order to the rows still kept; each row is dropped by the first rule it breaks:
+  crossed_quote       bid > ask (both positive): the quote is wrong, and so is any price taken from it
+  no_price            no two-sided quote and no last trade
+  stale_trade         priced from a last trade more than `max_trade_age_days` before the snapshot
+  zero_open_interest  open interest below `min_open_interest` (or missing)
+  no_implied_vol      the price admits no implied vol (below intrinsic, above the bound, expired)
+  absurd_iv           implied vol outside `iv_bounds`
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from spyglass.options.implied_vol import IVStatus, solve_implied_vol
+
+DAYS_PER_YEAR = 365.0
+
+
+@dataclass(frozen=True)
+class CleaningRules:
+    """Thresholds of the cleaning rules (conf/features/default.yaml, features.options.cleaning)."""
+
+    min_open_interest: float = 1.0
+    max_trade_age_days: int = 5
+    iv_bounds: tuple[float, float] = (0.01, 3.0)
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> CleaningRules:
+        return cls(float(cfg["min_open_interest"]), int(cfg["max_trade_age_days"]), tuple(cfg["iv_bounds"]))
+
+
+def priced_chain(chain: pl.DataFrame, risk_free_rate: float, dividend_yield: float) -> pl.DataFrame:
+    """Add t_years, forward, log_moneyness, is_call, price, price_source, iv and iv_status (an IVStatus code)."""
+    two_sided = (pl.col("bid") > 0) & (pl.col("ask") > 0) & (pl.col("ask") >= pl.col("bid"))
+    has_last = pl.col("last").fill_null(0.0) > 0
+    priced = (
+        chain.with_columns(
+            t_years=(pl.col("expiry") - pl.col("snapshot_date")).dt.total_days() / DAYS_PER_YEAR,
+            is_call=pl.col("option_type") == "call",
+            price=pl.when(two_sided).then((pl.col("bid") + pl.col("ask")) / 2).when(has_last).then(pl.col("last")),
+            price_source=pl.when(two_sided).then(pl.lit("mid")).when(has_last).then(pl.lit("last")),
+        )
+        .with_columns(
+            forward=pl.col("underlying_price") * ((risk_free_rate - dividend_yield) * pl.col("t_years")).exp(),
+        )
+        .with_columns(log_moneyness=(pl.col("strike") / pl.col("forward")).log())
+    )
+    iv, status = solve_implied_vol(
+        priced["price"].fill_null(np.nan).to_numpy(),
+        priced["underlying_price"].to_numpy(),
+        priced["strike"].to_numpy(),
+        priced["t_years"].to_numpy(),
+        risk_free_rate,
+        dividend_yield,
+        priced["is_call"].to_numpy(),
+    )
+    return priced.with_columns(iv=pl.Series(iv).fill_nan(None), iv_status=pl.Series(status, dtype=pl.Int8))
+
+
+def _rule_breaches(rules: CleaningRules) -> dict[str, pl.Expr]:
+    crossed = (pl.col("bid") > 0) & (pl.col("ask") > 0) & (pl.col("bid") > pl.col("ask"))
+    trade_age = (pl.col("snapshot_date") - pl.col("last_trade_date")).dt.total_days()
+    low, high = rules.iv_bounds
+    return {
+        "crossed_quote": crossed,
+        "no_price": pl.col("price").is_null(),
+        "stale_trade": (pl.col("price_source") == "last")
+        & (trade_age.is_null() | (trade_age > rules.max_trade_age_days)),
+        "zero_open_interest": pl.col("open_interest").fill_null(0.0) < rules.min_open_interest,
+        "no_implied_vol": pl.col("iv_status") != IVStatus.OK,
+        "absurd_iv": (pl.col("iv") < low) | (pl.col("iv") > high),
+    }
+
+
+def clean_chain(priced: pl.DataFrame, rules: CleaningRules) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Apply the rules in order; return the kept rows and the number each rule dropped."""
+    dropped: dict[str, int] = {}
+    kept = priced
+    for name, breach in _rule_breaches(rules).items():
+        flagged = kept.select(breach.fill_null(False)).to_series()
+        dropped[name] = int(flagged.sum())
+        kept = kept.filter(~flagged)
+    return kept, dropped
+
+
+def iv_status_counts(priced: pl.DataFrame) -> dict[str, int]:
+    """How many rows ended in each IVStatus (for the stage's metrics)."""
+    counts = priced.group_by("iv_status").len()
+    return {IVStatus(code).name.lower(): int(n) for code, n in counts.iter_rows()}

@@ -1,0 +1,184 @@
+"""Dealer exposures: per contract, per strike, per expiry, and the gamma profile over spot with its flip level.
+
+Convention: dealers are long calls and short puts (customers sell calls, buy puts), so a call's exposure enters
+with sign +1 and a put's with -1. One contract covers `multiplier` (100) shares. With S the spot:
+  dealer_delta_usd      sign * delta * OI * m * S              USD of underlying dealers are long
+  gex_usd_per_pct       sign * gamma * OI * m * S^2 * 0.01     USD change of dealer delta for a 1% move up
+  vanna_usd_per_vol_pt  sign * vanna * OI * m * S * 0.01       USD change of dealer delta for +1 vol point
+  charm_usd_per_day     sign * charm * OI * m * S / 365        USD change of dealer delta per calendar day
+Positive total gamma means dealers hedge against moves (sell rallies, buy dips); negative means with them.
+The gamma flip is the spot level where total dealer gamma changes sign: the chain is re-priced over a grid of
+spot levels with each contract's IV, T and OI held fixed, and the crossing nearest spot is interpolated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+import polars as pl
+
+from spyglass.options.black_scholes import bs_greeks, gamma_one
+
+CONTRACT_MULTIPLIER = 100.0
+DAYS_PER_YEAR = 365.0
+EXPOSURES = ("dealer_delta_usd", "gex_usd_per_pct", "vanna_usd_per_vol_pt", "charm_usd_per_day")
+
+
+def contract_exposures(
+    clean: pl.DataFrame, risk_free_rate: float, dividend_yield: float, multiplier: float = CONTRACT_MULTIPLIER
+) -> pl.DataFrame:
+    """Add delta, gamma, vega, theta, vanna, charm (at each contract's IV) and the dealer exposures."""
+    greeks = bs_greeks(
+        clean["underlying_price"].to_numpy(),
+        clean["strike"].to_numpy(),
+        clean["t_years"].to_numpy(),
+        risk_free_rate,
+        dividend_yield,
+        clean["iv"].to_numpy(),
+        clean["is_call"].to_numpy(),
+    )
+    with_greeks = clean.with_columns(
+        **{name: pl.Series(greeks[name]) for name in ("delta", "gamma", "vega", "theta", "vanna", "charm")}
+    )
+    size = pl.when(pl.col("is_call")).then(1.0).otherwise(-1.0) * pl.col("open_interest") * multiplier
+    spot = pl.col("underlying_price")
+    return with_greeks.with_columns(
+        dealer_delta_usd=size * pl.col("delta") * spot,
+        gex_usd_per_pct=size * pl.col("gamma") * spot * spot * 0.01,
+        vanna_usd_per_vol_pt=size * pl.col("vanna") * spot * 0.01,
+        charm_usd_per_day=size * pl.col("charm") * spot / DAYS_PER_YEAR,
+    )
+
+
+def exposure_by_strike(contracts: pl.DataFrame) -> pl.DataFrame:
+    """Per (snapshot_date, strike): call/put/net gamma exposure, open interest, and the other net exposures."""
+    call, put = pl.col("is_call"), ~pl.col("is_call")
+    return (
+        contracts.group_by("snapshot_date", "strike")
+        .agg(
+            *[pl.col(name).sum() for name in EXPOSURES],
+            call_gex_usd_per_pct=pl.col("gex_usd_per_pct").filter(call).sum(),
+            put_gex_usd_per_pct=pl.col("gex_usd_per_pct").filter(put).sum(),
+            call_open_interest=pl.col("open_interest").filter(call).sum(),
+            put_open_interest=pl.col("open_interest").filter(put).sum(),
+        )
+        .sort("snapshot_date", "strike")
+    )
+
+
+def exposure_by_expiry(contracts: pl.DataFrame) -> pl.DataFrame:
+    """Per (snapshot_date, expiry): net dealer exposures and open interest."""
+    return (
+        contracts.group_by("snapshot_date", "expiry")
+        .agg(
+            *[pl.col(name).sum() for name in EXPOSURES],
+            days_to_expiry=(pl.col("expiry") - pl.col("snapshot_date")).dt.total_days().first(),
+            open_interest=pl.col("open_interest").sum(),
+        )
+        .sort("snapshot_date", "expiry")
+    )
+
+
+def gamma_walls(by_strike: pl.DataFrame) -> pl.DataFrame:
+    """Per snapshot: call wall (strike of the largest call gamma exposure) and put wall (largest put exposure)."""
+    return by_strike.group_by("snapshot_date").agg(
+        call_wall=pl.col("strike").sort_by("call_gex_usd_per_pct").last(),
+        put_wall=pl.col("strike").sort_by("put_gex_usd_per_pct").first(),  # put exposure is negative
+    )
+
+
+@nb.njit(cache=True, parallel=True)
+def _profile_kernel(starts, stops, strike, t, iv, signed_oi, r, q, levels, multiplier):
+    n_groups, n_levels = levels.shape
+    out = np.empty((n_groups, n_levels))
+    for cell in nb.prange(n_groups * n_levels):  # parallel over (snapshot, level) cells
+        g, j = cell // n_levels, cell % n_levels
+        spot = levels[g, j]
+        total = 0.0
+        for i in range(starts[g], stops[g]):
+            gamma = gamma_one(spot, strike[i], t[i], r, q, iv[i])
+            if math.isfinite(gamma):
+                total += signed_oi[i] * gamma
+        out[g, j] = total * multiplier * spot * spot * 0.01
+    return out
+
+
+@dataclass(frozen=True)
+class GammaProfile:
+    """Total dealer gamma exposure (USD per 1% move) over a grid of spot levels, one row per snapshot."""
+
+    dates: pl.Series
+    spot: np.ndarray  # (snapshots,)
+    levels: np.ndarray  # (snapshots, levels): spot * relative level
+    exposure: np.ndarray  # (snapshots, levels)
+
+    def flips(self) -> np.ndarray:
+        """The gamma flip of each snapshot (see gamma_flip)."""
+        return gamma_flip(self.levels, self.exposure, self.spot)
+
+    def table(self, snapshot_date) -> pl.DataFrame:
+        """One snapshot's profile as rows of (snapshot_date, spot_level, gex_usd_per_pct)."""
+        rows = np.flatnonzero((self.dates == snapshot_date).to_numpy())
+        levels = self.levels[rows].ravel()
+        return pl.DataFrame(
+            {
+                "snapshot_date": [snapshot_date] * len(levels),
+                "spot_level": levels,
+                "gex_usd_per_pct": self.exposure[rows].ravel(),
+            },
+            schema_overrides={"snapshot_date": pl.Date},
+        )
+
+
+def gamma_profile(
+    contracts: pl.DataFrame,
+    risk_free_rate: float,
+    dividend_yield: float,
+    relative_levels: np.ndarray,
+    multiplier: float = CONTRACT_MULTIPLIER,
+) -> GammaProfile:
+    """Re-price every snapshot's gamma at spot * relative_levels (IV, T and OI held fixed) and total it."""
+    ordered = contracts.sort("snapshot_date")
+    groups = ordered.group_by("snapshot_date", maintain_order=True).agg(
+        n=pl.len(), spot=pl.col("underlying_price").first()
+    )
+    stops = np.cumsum(groups["n"].to_numpy())
+    starts = stops - groups["n"].to_numpy()
+    levels = groups["spot"].to_numpy()[:, None] * np.asarray(relative_levels, dtype=float)[None, :]
+    signed_oi = np.where(ordered["is_call"].to_numpy(), 1.0, -1.0) * ordered["open_interest"].to_numpy()
+    profile = _profile_kernel(
+        starts,
+        stops,
+        ordered["strike"].to_numpy(),
+        ordered["t_years"].to_numpy(),
+        ordered["iv"].to_numpy(),
+        signed_oi,
+        float(risk_free_rate),
+        float(dividend_yield),
+        levels,
+        float(multiplier),
+    )
+    return GammaProfile(groups["snapshot_date"], groups["spot"].to_numpy(), levels, profile)
+
+
+@nb.njit(cache=True)
+def _nearest_crossings(levels, profile, spot):
+    flips = np.full(levels.shape[0], np.nan)
+    for g in range(levels.shape[0]):
+        best = np.inf
+        for j in range(levels.shape[1] - 1):
+            a, b = profile[g, j], profile[g, j + 1]
+            if (a <= 0.0 < b) or (a > 0.0 >= b):
+                level = levels[g, j] + (levels[g, j + 1] - levels[g, j]) * a / (a - b)
+                if abs(level - spot[g]) < best:
+                    best, flips[g] = abs(level - spot[g]), level
+    return flips
+
+
+def gamma_flip(levels: np.ndarray, profile: np.ndarray, spot: np.ndarray) -> np.ndarray:
+    """Per row, the spot level where the profile changes sign nearest to spot (linear between grid points);
+    NaN where the profile never crosses zero on the grid."""
+    return _nearest_crossings(np.asarray(levels, float), np.asarray(profile, float), np.asarray(spot, float))
