@@ -8,7 +8,7 @@ from omegaconf import DictConfig
 from spyglass.cli import log, run_stage
 from spyglass.config import to_plain
 from spyglass.data import load_market_data
-from spyglass.data.store import write_snapshots
+from spyglass.data.store import replace_store, write_snapshots
 from spyglass.io import write_json, write_parquet
 from spyglass.schemas import OptionChainSchema, PricesSchema, validate
 
@@ -20,7 +20,10 @@ def main(cfg: DictConfig) -> None:
     prices = validate(market.prices, PricesSchema, f"{source} prices")
     chains = validate(market.chains, OptionChainSchema, f"{source} option chains")
 
-    written = write_snapshots(chains, cfg.paths.options_store)
+    if market.snapshot_mode == "append":
+        snapshots = len(write_snapshots(chains, cfg.paths.options_store))
+    else:
+        snapshots = replace_store(chains, cfg.paths.options_store)
     write_parquet(prices, cfg.paths.prices)
     write_json(
         {
@@ -29,12 +32,13 @@ def main(cfg: DictConfig) -> None:
             "price_rows": len(prices),
             "first_date": prices["date"].iloc[0],
             "last_date": prices["date"].iloc[-1],
-            "snapshots_written": len(written),
+            "snapshots_written": snapshots,
+            "snapshot_mode": market.snapshot_mode,
             "option_rows": chains.height,
         },
         f"{cfg.paths.metrics_dir}/fetch.json",
     )
-    log.info("fetch: %d bars, %d snapshots (%s)", len(prices), len(written), market.description)
+    log.info("fetch: %d bars, %d snapshots written (%s)", len(prices), snapshots, market.description)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from helpers import good_prices
@@ -48,3 +49,57 @@ def test_ta_stage_writes_features_then_refuses_bad_prices_keeping_old_output(rep
     assert "column 'close' fails not_nullable: 1 row(s): 150" in message
     assert "dates must be strictly increasing: 1 row(s): 161" in message
     assert output.read_bytes() == before
+
+
+def run_fetch_stage(repo_root, monkeypatch, tmp_path, client):
+    import importlib.util
+
+    from spyglass.cli import run_stage
+    from spyglass.data import yfinance
+
+    monkeypatch.setattr(yfinance, "YFinanceClient", lambda: client)
+    spec = importlib.util.spec_from_file_location("fetch_stage", repo_root / "stages" / "fetch.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.chdir(repo_root)
+    run_stage(
+        module.main,
+        [
+            "data=yfinance",
+            "data.retry.base_delay=0.0",
+            f"paths.prices={tmp_path}/prices.parquet",
+            f"paths.options_store={tmp_path}/options",
+            f"paths.metrics_dir={tmp_path}/metrics",
+        ],
+    )
+
+
+def stored_files(tmp_path) -> dict:
+    return {p: p.read_bytes() for p in sorted(tmp_path.rglob("*.parquet"))}
+
+
+def test_fetch_appends_a_day_and_a_failed_fetch_changes_nothing(repo_root, monkeypatch, tmp_path, caplog):
+    from yahoo_recordings import TODAY, RecordedYahoo, history_frame
+
+    yesterday = history_frame(30, end=TODAY - pd.offsets.BDay(1))
+    run_fetch_stage(repo_root, monkeypatch, tmp_path, RecordedYahoo(history=yesterday))
+    first = stored_files(tmp_path)
+    assert len([p for p in first if "snapshot_date=" in str(p)]) == 1
+
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
+        run_fetch_stage(
+            repo_root, monkeypatch, tmp_path, RecordedYahoo(history_errors=[ConnectionError("no route")] * 9)
+        )
+    assert "fetch failed: SPY price history: gave up after 4 attempts (ConnectionError: no route)" in caplog.text
+    assert stored_files(tmp_path) == first
+
+    with pytest.raises(SystemExit):
+        run_fetch_stage(repo_root, monkeypatch, tmp_path, RecordedYahoo(expiries=()))
+    assert stored_files(tmp_path) == first
+
+    run_fetch_stage(repo_root, monkeypatch, tmp_path, RecordedYahoo(history=history_frame(31)))  # the next day
+    after = stored_files(tmp_path)
+    partitions = [p for p in after if "snapshot_date=" in str(p)]
+    assert len(partitions) == 2
+    old_partition = next(p for p in first if "snapshot_date=" in str(p))
+    assert after[old_partition] == first[old_partition]

@@ -8,7 +8,6 @@ import pytest
 from spyglass.data import load_market_data
 from spyglass.data.chain_simulator import nice_step
 from spyglass.data.sample import sp500_bars
-from spyglass.data.yfinance import ProviderNotSupportedError
 from spyglass.schemas import OptionChainSchema, PricesSchema, validate
 
 
@@ -61,11 +60,6 @@ def test_same_seed_same_data_other_seed_other_chains(small_cfg):
 
 def test_nice_step_rounds_to_1_2_5():
     np.testing.assert_allclose(nice_step(np.array([0.9, 1.4, 2.9, 4.0, 8.0, 12.0, 25.0])), [1, 1, 2, 5, 10, 10, 20])
-
-
-def test_yfinance_is_refused_clearly_until_built(small_cfg):
-    with pytest.raises(ProviderNotSupportedError, match="not yet supported"):
-        load_market_data({**small_cfg["data"], "source": "yfinance"}, seed=0)
 
 
 def test_unknown_source_lists_the_choices(small_cfg):

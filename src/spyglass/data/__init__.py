@@ -16,6 +16,9 @@ class MarketData:
     prices: pd.DataFrame
     chains: pl.DataFrame
     description: str
+    # "replace_all": the chains are a whole (simulated) history that replaces the store;
+    # "append": the chains are new snapshots added to the store, earlier partitions untouched.
+    snapshot_mode: str = "replace_all"
 
 
 Provider = Callable[[dict, int], MarketData]

@@ -1,0 +1,101 @@
+"""The yfinance provider against recorded responses of the real shape; no network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from yfinance.exceptions import YFRateLimitError
+
+from spyglass.data import yfinance as provider
+from spyglass.data.yfinance import FetchError, RetryPolicy, standardise_bars
+from spyglass.schemas import OptionChainSchema, PricesSchema, validate
+from yahoo_recordings import SPOT, TODAY, RecordedYahoo, download_frame, history_frame
+
+CFG = {"ticker": "SPY", "start": "2026-01-01", "end": None, "chains": {"horizon_days": 60},
+       "retry": {"attempts": 3, "base_delay": 2.0, "max_delay": 30.0}}  # fmt: skip
+
+
+def load(client, sleeps=None):
+    return provider.load(CFG, 0, client=client, sleep=(sleeps.append if sleeps is not None else lambda s: None))
+
+
+@pytest.mark.parametrize("raw", [history_frame(), download_frame(), history_frame(with_adj_close=False)],
+                         ids=["history", "download-multiindex", "no-adj-close"])  # fmt: skip
+def test_bars_are_standardised_whatever_the_shape(raw):
+    bars = validate(standardise_bars(raw, "SPY"), PricesSchema, "yahoo")
+    assert list(bars.columns) == ["date", "open", "high", "low", "close", "adj_close", "volume"]
+    assert bars["date"].iloc[-1] == TODAY and bars["date"].dt.tz is None
+    expected_adj = (
+        raw.get("Adj Close", raw["Close"]) if not isinstance(raw.columns, pd.MultiIndex) else raw["Adj Close"]["SPY"]
+    )
+    np.testing.assert_allclose(bars["adj_close"], np.asarray(expected_adj).ravel())
+
+
+def test_missing_bar_columns_are_named():
+    with pytest.raises(FetchError, match=r"lack column\(s\) \['volume'\]"):
+        standardise_bars(history_frame().drop(columns="Volume"), "SPY")
+
+
+def test_load_keeps_every_expiry_within_the_horizon_with_real_quirks():
+    market = load(RecordedYahoo())
+    chains = validate(market.chains, OptionChainSchema, "yahoo chains")
+    assert market.snapshot_mode == "append"
+    assert sorted(chains["expiry"].unique().cast(pl.Utf8).to_list()) == ["2026-11-27", "2026-12-19", "2027-01-15"]
+    assert (chains["snapshot_date"] == TODAY.date()).all() and (chains["underlying_price"] == SPOT).all()
+    assert chains["volume"].null_count() > 0  # NaN volume arrives as missing, not zero
+    assert (chains["open_interest"] == 0).any() and (chains["bid"] == 0).any()
+    assert set(chains["option_type"].unique()) == {"call", "put"}
+    assert (chains["last_trade_date"] == TODAY.date()).all()
+
+
+def test_rate_limits_are_retried_with_exponential_backoff():
+    sleeps: list[float] = []
+    client = RecordedYahoo(history_errors=[YFRateLimitError(), YFRateLimitError()])
+    market = load(client, sleeps)
+    assert sleeps == [2.0, 4.0]
+    assert client.calls[:3] == ["history", "history", "history"] and len(market.prices) == 30
+
+
+def test_network_down_gives_a_clear_error_after_the_retries():
+    sleeps: list[float] = []
+    client = RecordedYahoo(history_errors=[ConnectionError("Failed to resolve query1.finance.yahoo.com")] * 5)
+    with pytest.raises(FetchError, match=r"SPY price history: gave up after 3 attempts \(ConnectionError: Failed"):
+        load(client, sleeps)
+    assert sleeps == [2.0, 4.0]
+
+
+def test_backoff_is_capped():
+    sleeps: list[float] = []
+    policy = RetryPolicy(attempts=5, base_delay=10.0, max_delay=25.0)
+    with pytest.raises(FetchError):
+        provider.with_retries(lambda: (_ for _ in ()).throw(TimeoutError("slow")), "x", policy, sleeps.append)
+    assert sleeps == [10.0, 20.0, 25.0, 25.0]
+
+
+def test_empty_history_is_explained():
+    with pytest.raises(FetchError, match="Yahoo returned no price history for SPY between 2026-01-01 and today"):
+        load(RecordedYahoo(history=history_frame().iloc[0:0]))
+
+
+def test_incomplete_or_vanished_expiries_are_skipped_and_the_rest_kept(caplog):
+    client = RecordedYahoo(
+        empty_expiries={"2026-11-27"},
+        chain_errors={"2026-12-19": ValueError("Expiration `2026-12-19` cannot be found.")},
+    )
+    market = load(client)
+    assert market.chains["expiry"].unique().cast(pl.Utf8).to_list() == ["2027-01-15"]
+    assert "skipping SPY expiry 2026-11-27: incomplete chain" in caplog.text
+    assert "skipping SPY expiry 2026-12-19" in caplog.text
+
+
+def test_no_complete_chain_at_all_is_an_error():
+    client = RecordedYahoo(empty_expiries={"2026-11-27", "2026-12-19", "2027-01-15"})
+    with pytest.raises(FetchError, match="no complete SPY option chain arrived for any of 3 expiries"):
+        load(client)
+
+
+def test_no_expiry_within_the_horizon_is_an_error():
+    with pytest.raises(FetchError, match="lists no SPY option expiry within 60 days"):
+        load(RecordedYahoo(expiries=("2027-06-18",)))

@@ -1,0 +1,96 @@
+"""Responses of the real yfinance shapes (column lists as yfinance 1.7 returns them), for offline tests."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+import pandas as pd
+
+Options = namedtuple("Options", ["calls", "puts", "underlying"])
+OPTION_COLUMNS = ["contractSymbol", "lastTradeDate", "strike", "lastPrice", "bid", "ask", "change", "percentChange",
+                  "volume", "openInterest", "impliedVolatility", "inTheMoney", "contractSize", "currency"]  # fmt: skip
+SPOT = 600.0
+TODAY = pd.Timestamp("2026-11-24")
+
+
+def history_frame(days: int = 30, with_adj_close: bool = True, end: pd.Timestamp = TODAY) -> pd.DataFrame:
+    """`Ticker.history(auto_adjust=False)`: tz-aware index named Date, title-case columns, last bar on `end`."""
+    index = pd.bdate_range(end=end, periods=days, tz="America/New_York", name="Date")
+    close = SPOT * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, days)))
+    frame = pd.DataFrame(
+        {"Open": close * 0.999, "High": close * 1.004, "Low": close * 0.995, "Close": close,
+         "Adj Close": close * 0.98, "Volume": np.full(days, 5e7)},
+        index=index,
+    )  # fmt: skip
+    return frame if with_adj_close else frame.drop(columns="Adj Close")
+
+
+def download_frame(ticker: str = "SPY") -> pd.DataFrame:
+    """`yf.download` shape: MultiIndex columns (Price, Ticker)."""
+    frame = history_frame()
+    frame.columns = pd.MultiIndex.from_product([frame.columns, [ticker]], names=["Price", "Ticker"])
+    return frame
+
+
+def option_side(expiry: str, option_type: str) -> pd.DataFrame:
+    """One side of `Ticker.option_chain(expiry)`: NaN volumes, zero open interest, zero bid/ask, absurd IV rows."""
+    strikes = np.arange(560.0, 641.0, 10.0)
+    n = len(strikes)
+    letter = "C" if option_type == "call" else "P"
+    intrinsic = np.maximum(SPOT - strikes, 0) if option_type == "call" else np.maximum(strikes - SPOT, 0)
+    mid = intrinsic + 8.0
+    frame = pd.DataFrame(
+        {
+            "contractSymbol": [f"SPY{expiry.replace('-', '')[2:]}{letter}{int(k * 1000):08d}" for k in strikes],
+            "lastTradeDate": pd.to_datetime([TODAY + pd.Timedelta(hours=20)] * n, utc=True),
+            "strike": strikes,
+            "lastPrice": mid,
+            "bid": mid - 0.1,
+            "ask": mid + 0.1,
+            "change": 0.0,
+            "percentChange": 0.0,
+            "volume": np.where(np.arange(n) % 3 == 0, np.nan, 100.0),
+            "openInterest": np.where(np.arange(n) == 1, 0, 1000).astype(np.int64),
+            "impliedVolatility": np.where(np.arange(n) == 2, 0.0, np.where(np.arange(n) == 3, 7.5, 0.18)),
+            "inTheMoney": intrinsic > 0,
+            "contractSize": "REGULAR",
+            "currency": "USD",
+        },
+        columns=OPTION_COLUMNS,
+    )
+    frame.loc[4, ["bid", "ask"]] = 0.0  # no two-sided quote: priced from the last trade
+    return frame
+
+
+class RecordedYahoo:
+    """A YahooClient replaying recorded shapes; failures are scripted per call."""
+
+    def __init__(self, expiries=("2026-11-27", "2026-12-19", "2027-01-15", "2027-06-18"), history=None,
+                 history_errors=(), chain_errors=None, empty_expiries=()):  # fmt: skip
+        self._expiries = tuple(expiries)
+        self._history = history_frame() if history is None else history
+        self.history_errors = list(history_errors)  # raised one per call, in order, before answering
+        self.chain_errors = dict(chain_errors or {})  # expiry -> exception raised every time
+        self.empty_expiries = set(empty_expiries)
+        self.calls: list[str] = []
+
+    def history(self, ticker, start, end):
+        self.calls.append("history")
+        if self.history_errors:
+            raise self.history_errors.pop(0)
+        return self._history
+
+    def expiries(self, ticker):
+        self.calls.append("expiries")
+        return self._expiries
+
+    def option_chain(self, ticker, expiry):
+        self.calls.append(f"chain {expiry}")
+        if expiry in self.chain_errors:
+            raise self.chain_errors[expiry]
+        if expiry in self.empty_expiries:
+            return Options(
+                option_side(expiry, "call"), pd.DataFrame(columns=OPTION_COLUMNS), {"regularMarketPrice": SPOT}
+            )
+        return Options(option_side(expiry, "call"), option_side(expiry, "put"), {"regularMarketPrice": SPOT})
