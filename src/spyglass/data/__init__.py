@@ -25,9 +25,9 @@ Provider = Callable[[dict, int], MarketData]
 
 
 def _registry() -> dict[str, Provider]:
-    from spyglass.data import sample, synthetic, yfinance
+    from spyglass.data import csv, sample, synthetic, yfinance
 
-    return {"sample": sample.load, "synthetic": synthetic.load, "yfinance": yfinance.load}
+    return {"sample": sample.load, "synthetic": synthetic.load, "yfinance": yfinance.load, "csv": csv.load}
 
 
 def load_market_data(data_cfg: dict, seed: int) -> MarketData:

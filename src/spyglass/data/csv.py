@@ -1,0 +1,61 @@
+"""The user's own files: daily bars and option quotes as CSV, in the documented schemas.
+
+Prices CSV: date, open, high, low, close, adj_close (optional: = close when absent), volume; header names are
+matched case-insensitively ("Adj Close" works). Chains CSV: the OptionChainSchema columns, one row per quote,
+any number of snapshot dates (they are appended to the store, replacing those dates only).
+Errors name the file, the column and the rows at fault.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+
+from spyglass.data import MarketData
+from spyglass.data.simulated import window
+from spyglass.schemas import OptionChainSchema, PricesSchema, validate
+
+DATE_COLUMNS = ("snapshot_date", "expiry", "last_trade_date")
+
+
+def _existing(path: str | None, what: str) -> Path:
+    if not path:
+        raise FileNotFoundError(f"data=csv needs data.{what}=<file.csv>")
+    file = Path(path)
+    if not file.exists():
+        raise FileNotFoundError(f"{file}: not found (data.{what})")
+    return file
+
+
+def read_prices_csv(path: str | Path) -> pd.DataFrame:
+    """Bars from a CSV file, standardised and validated (errors name the file)."""
+    raw = pd.read_csv(path)
+    raw.columns = [str(c).strip().lower().replace(" ", "_") for c in raw.columns]
+    if "adj_close" not in raw and "close" in raw:
+        raw["adj_close"] = raw["close"]
+    if "date" in raw:
+        raw["date"] = pd.to_datetime(raw["date"], errors="coerce")
+    return validate(raw, PricesSchema, path)
+
+
+def read_chains_csv(path: str | Path) -> pl.DataFrame:
+    """Option quotes from a CSV file, dates parsed, validated against OptionChainSchema."""
+    raw = pl.read_csv(path, infer_schema_length=10_000)
+    dates = [pl.col(c).cast(pl.Utf8).str.to_date(strict=False) for c in DATE_COLUMNS if c in raw.columns]
+    return validate(raw.with_columns(*dates), OptionChainSchema, path)
+
+
+def load(data_cfg: dict, seed: int) -> MarketData:
+    """Bars in [start, end] from `prices_path` and the quotes in `chains_path`."""
+    del seed
+    prices_file = _existing(data_cfg.get("prices_path"), "prices_path")
+    chains_file = _existing(data_cfg.get("chains_path"), "chains_path")
+    prices = window(read_prices_csv(prices_file), data_cfg.get("start"), data_cfg.get("end"))
+    return MarketData(
+        prices=prices,
+        chains=read_chains_csv(chains_file),
+        description=f"user files {prices_file} and {chains_file}",
+        snapshot_mode="append",
+    )
