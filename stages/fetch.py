@@ -8,8 +8,9 @@ from omegaconf import DictConfig
 from spyglass.cli import log, run_stage
 from spyglass.config import to_plain
 from spyglass.data import load_market_data
+from spyglass.data.quality import missing_share_table, missingness, render_png
 from spyglass.data.store import replace_store, write_snapshots
-from spyglass.io import write_json, write_parquet
+from spyglass.io import write_json, write_parquet, write_with
 from spyglass.schemas import OptionChainSchema, PricesSchema, validate
 
 
@@ -25,9 +26,13 @@ def main(cfg: DictConfig) -> None:
     else:
         snapshots = replace_store(chains, cfg.paths.options_store)
     write_parquet(prices, cfg.paths.prices)
+    quality = [missingness(prices, "prices", "date"), missingness(chains.to_pandas(), "option quotes", "snapshot_date")]
+    write_with(lambda tmp: render_png(quality, tmp), cfg.paths.data_quality_png)
+    write_with(lambda tmp: missing_share_table(quality).to_csv(tmp, index=False), f"{cfg.paths.plots_dir}/missing.csv")
     write_json(
         {
             "source": data_cfg["source"],
+            "missing": {report.table: report.as_dict() for report in quality},
             "description": market.description,
             "price_rows": len(prices),
             "first_date": prices["date"].iloc[0],

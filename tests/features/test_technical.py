@@ -58,3 +58,12 @@ def test_model_frame_joins_only_common_dates_and_drops_bookkeeping():
     assert list(frame.dates) == list(dates[1:])
     with pytest.raises(ValueError, match="no dates in common"):
         model_frame_from_tables(ta, options.assign(date=pd.bdate_range("2030-01-01", periods=3)))
+
+
+def test_forward_fill_is_limited_and_causal():
+    dates = pd.bdate_range("2020-01-01", periods=6)
+    ta = pd.DataFrame({"date": dates, "rsi": [0.5] * 6, "target_ret_1d": [0.0] * 6})
+    options = pd.DataFrame({"date": dates, "iv_atm_30d": [0.2, None, None, None, 0.3, None]})
+    filled = model_frame_from_tables(ta, options, forward_fill_limit=2).features["iv_atm_30d"].tolist()
+    assert filled[:3] == [0.2, 0.2, 0.2] and np.isnan(filled[3]) and filled[4:] == [0.3, 0.3]
+    assert np.isnan(model_frame_from_tables(ta, options).features["iv_atm_30d"].iloc[1])

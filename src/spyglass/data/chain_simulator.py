@@ -113,12 +113,12 @@ def simulate_chains(
             "ask": ask.ravel(),
             "last": last.ravel(),
             "last_trade_date": (full(snapshot[:, None, None, None], shape) - trade_age).ravel(),
-            "volume": volume.ravel(),
+            "volume": np.where(volume > 0, volume, np.nan).ravel(),  # like Yahoo: no trades today -> missing
             "open_interest": open_interest.ravel(),
             "provider_iv": iv.ravel(),
             "underlying_price": full(s, shape).ravel(),
         }
-    ).with_columns(pl.col("snapshot_date", "expiry", "last_trade_date").cast(pl.Date))
+    ).with_columns(pl.col("snapshot_date", "expiry", "last_trade_date").cast(pl.Date), pl.col("volume").fill_nan(None))
 
 
 def _poisson_from_uniform(mean: np.ndarray, uniform: np.ndarray) -> np.ndarray:

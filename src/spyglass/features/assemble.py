@@ -35,11 +35,16 @@ def assemble(ta_table: pd.DataFrame, options_table: pd.DataFrame | None) -> Mode
     return ModelFrame(dates=merged["date"], features=features, target=merged[TARGET].astype(float))
 
 
-def model_frame_from_tables(ta_table: pd.DataFrame, options_table: pd.DataFrame) -> ModelFrame:
+def model_frame_from_tables(
+    ta_table: pd.DataFrame, options_table: pd.DataFrame, forward_fill_limit: int = 0
+) -> ModelFrame:
     """The model matrix used by training and scoring; counts and price levels of the options table are not
-    features (their scale-free distances are)."""
+    features (their scale-free distances are). Gaps are forward-filled up to `forward_fill_limit` rows (causal:
+    a value only ever moves later in time)."""
     options = options_table.drop(columns=[c for c in NON_FEATURE_COLUMNS if c in options_table])
     frame = assemble(ta_table, options)
+    if forward_fill_limit > 0:
+        frame = ModelFrame(frame.dates, frame.features.ffill(limit=forward_fill_limit), frame.target)
     infinite = np.isinf(frame.features.to_numpy())
     if infinite.any():
         bad = frame.features.columns[infinite.any(axis=0)].tolist()
