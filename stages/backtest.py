@@ -16,7 +16,7 @@ def main(cfg: DictConfig) -> None:
     prices = read_table(cfg.paths.prices, PricesSchema)
     rf, cost_bps = float(cfg.data.risk_free_rate), float(cfg.backtest.cost_bps)
     daily = validate(run_backtest(allocations, prices, cost_bps, rf), BacktestDailySchema, "backtest")
-    summary = backtest_summary(daily, rf, cost_bps)
+    summary = backtest_summary(daily, cost_bps)
 
     write_parquet(daily, cfg.paths.backtest_daily)
     for name, table in plot_tables(daily, allocations).items():

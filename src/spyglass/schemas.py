@@ -6,6 +6,7 @@ Dates are timezone-naive trading dates. Column names carry their unit where it i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import pandas as pd
 import pandera.pandas as pa
@@ -20,7 +21,9 @@ class DataValidationError(ValueError):
     """A table broke its contract; the message names the source, the column, the check and the rows."""
 
 
-class _Dated(pa.DataFrameModel):
+class DatedSchema(pa.DataFrameModel):
+    """Any table keyed by trading date: unique, strictly increasing, timezone-naive dates."""
+
     date: Series[pd.Timestamp] = pa.Field(unique=True, nullable=False)
 
     class Config:
@@ -32,6 +35,8 @@ class _Dated(pa.DataFrameModel):
         step = df["date"].diff()
         return step.isna() | (step > pd.Timedelta(0))
 
+
+class _Dated(DatedSchema):
     @pa.dataframe_check(error="table is empty")
     def not_empty(cls, df: pd.DataFrame) -> bool:
         return len(df) > 0
@@ -46,6 +51,9 @@ class PricesSchema(_Dated):
     close: Series[float] = pa.Field(gt=0)
     adj_close: Series[float] = pa.Field(gt=0)
     volume: Series[float] = pa.Field(ge=0)
+    # Optional: the risk-free return per day for the period starting at this date (decimal). Sources that
+    # provide it (the Hull Tactical file) override the constant data.risk_free_rate / 252.
+    risk_free_daily: Optional[Series[float]] = pa.Field(ge=-0.01, le=0.01)  # noqa: UP045 (pandera needs Optional)
 
     @pa.dataframe_check(error="high must be >= low")
     def high_above_low(cls, df: pd.DataFrame) -> pd.Series:
@@ -204,6 +212,7 @@ class BacktestDailySchema(_Dated):
 
     position: Series[float]
     asset_return: Series[float]
+    risk_free_return: Series[float]
     turnover: Series[float] = pa.Field(ge=0)
     cost: Series[float] = pa.Field(ge=0)
     strategy_return: Series[float]

@@ -34,7 +34,7 @@ def test_position_decided_at_close_t_earns_the_t_plus_1_return_with_costs_and_fi
 def test_summary_and_plot_tables_cover_strategy_and_buy_and_hold():
     prices, allocations = setup()
     daily = run_backtest(allocations, prices, 0.0, 0.0)
-    summary = backtest_summary(daily, 0.0, 0.0)
+    summary = backtest_summary(daily, 0.0)
     assert set(summary) == {"strategy", "strategy_gross", "buy_and_hold", "period"}
     assert summary["strategy"] == summary["strategy_gross"]
     assert summary["buy_and_hold"]["exposure"] == 1.0
@@ -55,7 +55,15 @@ def test_formatted_summary_lists_every_metric_for_each_series():
     from spyglass.backtest.report import format_summary
 
     prices, allocations = setup()
-    text = format_summary(backtest_summary(run_backtest(allocations, prices, 5.0, 0.0), 0.0, 5.0))
+    text = format_summary(backtest_summary(run_backtest(allocations, prices, 5.0, 0.0), 5.0))
     assert text.splitlines()[0] == "Backtest 2021-01-05 .. 2021-01-08 (4 days, costs 5.0 bp)"
     assert "strategy (net)" in text and "buy & hold" in text
     assert len(text.splitlines()) == 2 + len(METRICS)
+
+
+def test_a_risk_free_column_in_the_prices_overrides_the_constant_rate():
+    prices, allocations = setup()
+    prices["risk_free_daily"] = [1e-4, 2e-4, 3e-4, 4e-4, 5e-4]  # the rate for the day starting at each date
+    daily = run_backtest(allocations.assign(allocation=0.0), prices, 0.0, risk_free_rate=0.5)
+    np.testing.assert_allclose(daily["risk_free_return"], [1e-4, 2e-4, 3e-4, 4e-4])
+    np.testing.assert_allclose(daily["strategy_return"], daily["risk_free_return"])  # all cash earns the rate

@@ -67,3 +67,18 @@ def test_forward_fill_is_limited_and_causal():
     filled = model_frame_from_tables(ta, options, forward_fill_limit=2).features["iv_atm_30d"].tolist()
     assert filled[:3] == [0.2, 0.2, 0.2] and np.isnan(filled[3]) and filled[4:] == [0.3, 0.3]
     assert np.isnan(model_frame_from_tables(ta, options).features["iv_atm_30d"].iloc[1])
+
+
+def test_target_uses_the_sources_own_daily_risk_free_rate(prices, small_cfg):
+    with_rate = prices.assign(risk_free_daily=np.linspace(0.0, 1e-3, len(prices)))
+    table = ta_feature_table(with_rate, small_cfg["features"]["technical"], risk_free_rate=0.9)
+    merged = table.merge(with_rate, on="date")
+    close = merged["adj_close"].to_numpy()
+    expected = close[1:] / close[:-1] - 1 - merged["risk_free_daily"].to_numpy()[:-1]
+    np.testing.assert_allclose(table["target_ret_1d"].to_numpy()[:-1], expected, rtol=1e-12)
+
+
+def test_range_and_volume_features_can_be_switched_off(prices, small_cfg):
+    cfg = {**small_cfg["features"]["technical"], "use_range": False, "use_volume": False}
+    columns = set(technical_features(prices, cfg).columns)
+    assert "atr_pct" not in columns and "volume_z" not in columns and "rsi" in columns

@@ -1,7 +1,7 @@
 """Vectorised daily backtest. The position decided at close t earns the return from close t to close t+1.
 
 Row d of the output is the day the return is realised: position = allocation decided at the previous close,
-strategy_return_gross = w * r + (1 - w) * rf_daily (cash earns and leverage pays the risk-free rate),
+strategy_return_gross = w * r + (1 - w) * rf (cash earns and leverage pays the day's risk-free return rf),
 turnover = |w - w_before| traded at that previous close (the first position is bought from cash),
 cost = turnover * cost_bps / 10_000, strategy_return = gross - cost. The benchmark is buy-and-hold (w = 1).
 """
@@ -11,14 +11,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spyglass.features.targets import TRADING_DAYS_PER_YEAR, simple_returns
+from spyglass.features.targets import daily_risk_free, simple_returns
 
 
 def run_backtest(
     allocations: pd.DataFrame, prices: pd.DataFrame, cost_bps: float, risk_free_rate: float
 ) -> pd.DataFrame:
     """Daily backtest frame (BacktestDailySchema) from allocations (date, allocation) and prices."""
-    returns = pd.DataFrame({"date": prices["date"], "asset_return": simple_returns(prices["adj_close"])})
+    returns = pd.DataFrame(
+        {
+            "date": prices["date"],
+            "asset_return": simple_returns(prices["adj_close"]),
+            # the risk-free return earned over the day ending at this date is the previous date's rate
+            "risk_free_return": daily_risk_free(prices, risk_free_rate).shift(1),
+        }
+    )
     decided = allocations[["date", "allocation"]].sort_values("date")
     returns = returns.assign(
         position=decided.set_index("date")["allocation"].reindex(prices["date"]).shift(1).to_numpy()
@@ -27,7 +34,7 @@ def run_backtest(
     daily = returns.dropna(subset=["position", "asset_return"]).reset_index(drop=True)
     if daily.empty:
         raise ValueError("no day has both a decided position and a realised next-day return")
-    rf_daily = risk_free_rate / TRADING_DAYS_PER_YEAR
+    rf_daily = daily["risk_free_return"].to_numpy()
     w = daily["position"].to_numpy()
     r = daily["asset_return"].to_numpy()
     turnover = np.abs(np.diff(w, prepend=0.0))
@@ -40,6 +47,7 @@ def run_backtest(
             "date": daily["date"],
             "position": w,
             "asset_return": r,
+            "risk_free_return": rf_daily,
             "turnover": turnover,
             "cost": cost,
             "strategy_return_gross": gross,

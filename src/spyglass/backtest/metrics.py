@@ -19,7 +19,7 @@ class ReturnSeries:
 
     returns: np.ndarray
     positions: np.ndarray
-    rf_daily: float = 0.0
+    rf_daily: float | np.ndarray = 0.0  # per day: one rate, or one per return
     periods_per_year: int = 252
 
 

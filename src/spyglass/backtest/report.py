@@ -8,9 +8,9 @@ from spyglass.backtest.metrics import ReturnSeries, compute_metrics
 from spyglass.features.targets import TRADING_DAYS_PER_YEAR
 
 
-def backtest_summary(daily: pd.DataFrame, risk_free_rate: float, cost_bps: float) -> dict:
+def backtest_summary(daily: pd.DataFrame, cost_bps: float) -> dict:
     """Nested dict for metrics/backtest.json: strategy, strategy_gross, buy_and_hold, and the period."""
-    rf = risk_free_rate / TRADING_DAYS_PER_YEAR
+    rf = daily["risk_free_return"].to_numpy()
     position = daily["position"].to_numpy()
     ones = position * 0 + 1.0
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pandas_ta as ta
 
-from spyglass.features.targets import TRADING_DAYS_PER_YEAR, forward_excess_return, log_returns
+from spyglass.features.targets import TRADING_DAYS_PER_YEAR, daily_risk_free, forward_excess_return, log_returns
 
 
 def technical_features(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
@@ -32,7 +32,8 @@ def technical_features(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     features["bb_percent_b"] = (close - lower) / (upper - lower)
     features["bb_width"] = (upper - lower) / middle
 
-    features["atr_pct"] = ta.atr(high, low, prices["close"], length=cfg["atr_length"]) / prices["close"]
+    if cfg.get("use_range", True):  # needs real high/low bars
+        features["atr_pct"] = ta.atr(high, low, prices["close"], length=cfg["atr_length"]) / prices["close"]
 
     log_ret = log_returns(close)
     for window in cfg["return_windows"]:
@@ -40,17 +41,17 @@ def technical_features(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     for window in cfg["vol_windows"]:
         features[f"rvol_{window}d"] = log_ret.rolling(window).std() * np.sqrt(TRADING_DAYS_PER_YEAR)
 
-    log_volume = np.log(prices["volume"].where(prices["volume"] > 0))
-    window = cfg["volume_zscore_window"]
-    rolling = log_volume.rolling(window)
-    features["volume_z"] = (log_volume - rolling.mean()) / rolling.std()
+    if cfg.get("use_volume", True):  # needs traded volume
+        log_volume = np.log(prices["volume"].where(prices["volume"] > 0))
+        rolling = log_volume.rolling(cfg["volume_zscore_window"])
+        features["volume_z"] = (log_volume - rolling.mean()) / rolling.std()
     return features
 
 
 def ta_feature_table(prices: pd.DataFrame, cfg: dict, risk_free_rate: float) -> pd.DataFrame:
     """Technical features plus `target_ret_1d` (forward excess return), warm-up rows dropped."""
     table = technical_features(prices, cfg)
-    table["target_ret_1d"] = forward_excess_return(prices["adj_close"], risk_free_rate)
+    table["target_ret_1d"] = forward_excess_return(prices["adj_close"], daily_risk_free(prices, risk_free_rate))
     feature_columns = [c for c in table.columns if c not in ("date", "target_ret_1d")]
     warm = table[feature_columns].replace([np.inf, -np.inf], np.nan).notna().all(axis=1)
     first_complete = int(np.argmax(warm.to_numpy())) if warm.any() else len(table)
