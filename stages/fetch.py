@@ -1,6 +1,7 @@
-"""fetch: load prices and option chains from the configured provider; write bars and the snapshot store.
+"""fetch: load prices, option chains and any extra features from the configured provider; write the bars, the
+snapshot store, the extra features and a data-quality report.
 
-Both tables are validated before either is written, so a bad fetch leaves the stored data as it was.
+Every table is validated before any is written, so a bad fetch leaves the stored data as it was.
 """
 
 from omegaconf import DictConfig
@@ -11,7 +12,7 @@ from spyglass.data import load_market_data
 from spyglass.data.quality import missing_share_table, missingness, render_png
 from spyglass.data.store import replace_store, write_snapshots
 from spyglass.io import write_json, write_parquet, write_with
-from spyglass.schemas import OptionChainSchema, PricesSchema, validate
+from spyglass.schemas import ExtraFeaturesSchema, OptionChainSchema, PricesSchema, validate
 
 
 def main(cfg: DictConfig) -> None:
@@ -19,14 +20,23 @@ def main(cfg: DictConfig) -> None:
     market = load_market_data(data_cfg, int(cfg.seed))
     source = f"data={data_cfg['source']}"
     prices = validate(market.prices, PricesSchema, f"{source} prices")
-    chains = validate(market.chains, OptionChainSchema, f"{source} option chains")
+    chains = None if market.chains is None else validate(market.chains, OptionChainSchema, f"{source} option chains")
+    extra = market.extra_features if market.extra_features is not None else prices[["date"]]
+    extra = validate(extra, ExtraFeaturesSchema, f"{source} extra features")
 
-    if market.snapshot_mode == "append":
+    if chains is None:
+        snapshots = replace_store(None, cfg.paths.options_store)  # a source without options empties the store
+    elif market.snapshot_mode == "append":
         snapshots = len(write_snapshots(chains, cfg.paths.options_store))
     else:
         snapshots = replace_store(chains, cfg.paths.options_store)
     write_parquet(prices, cfg.paths.prices)
-    quality = [missingness(prices, "prices", "date"), missingness(chains.to_pandas(), "option quotes", "snapshot_date")]
+    write_parquet(extra, cfg.paths.extra_features)
+    quality = [missingness(prices, "prices", "date")]
+    if extra.shape[1] > 1:
+        quality.append(missingness(extra, "extra features", "date"))
+    if chains is not None:
+        quality.append(missingness(chains.to_pandas(), "option quotes", "snapshot_date"))
     write_with(lambda tmp: render_png(quality, tmp), cfg.paths.data_quality_png)
     write_with(lambda tmp: missing_share_table(quality).to_csv(tmp, index=False), f"{cfg.paths.plots_dir}/missing.csv")
     write_json(
@@ -39,7 +49,8 @@ def main(cfg: DictConfig) -> None:
             "last_date": prices["date"].iloc[-1],
             "snapshots_written": snapshots,
             "snapshot_mode": market.snapshot_mode,
-            "option_rows": chains.height,
+            "option_rows": 0 if chains is None else chains.height,
+            "extra_feature_columns": extra.shape[1] - 1,
         },
         f"{cfg.paths.metrics_dir}/fetch.json",
     )

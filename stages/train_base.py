@@ -12,14 +12,26 @@ from spyglass.cli import log, run_stage
 from spyglass.config import to_plain
 from spyglass.io import json_text, read_table, replace_dir, write_json, write_parquet
 from spyglass.pipeline import base_model_predictions
-from spyglass.schemas import BaseOofSchema, FoldsSchema, OptionsFeaturesSchema, TechnicalFeaturesSchema, validate
+from spyglass.schemas import (
+    BaseOofSchema,
+    DatedSchema,
+    ExtraFeaturesSchema,
+    FoldsSchema,
+    OptionsFeaturesSchema,
+    TechnicalFeaturesSchema,
+    validate,
+)
 
 
 def main(cfg: DictConfig) -> None:
+    options_table = read_table(cfg.paths.options_features, DatedSchema)  # empty for a source without options
+    if len(options_table):
+        options_table = validate(options_table, OptionsFeaturesSchema, cfg.paths.options_features)
     training = base_model_predictions(
         read_table(cfg.paths.ta_features, TechnicalFeaturesSchema),
-        read_table(cfg.paths.options_features, OptionsFeaturesSchema),
+        options_table,
         to_plain(cfg),
+        read_table(cfg.paths.extra_features, ExtraFeaturesSchema),
     )
     oof = validate(training.oof, BaseOofSchema, "base OOF predictions")
     folds = validate(training.folds, FoldsSchema, "walk-forward folds")

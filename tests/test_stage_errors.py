@@ -69,6 +69,9 @@ def run_fetch_stage(repo_root, monkeypatch, tmp_path, client):
             "data.retry.base_delay=0.0",
             f"paths.prices={tmp_path}/prices.parquet",
             f"paths.options_store={tmp_path}/options",
+            f"paths.extra_features={tmp_path}/extra.parquet",
+            f"paths.data_quality_png={tmp_path}/quality.png",
+            f"paths.plots_dir={tmp_path}/plots",
             f"paths.metrics_dir={tmp_path}/metrics",
         ],
     )

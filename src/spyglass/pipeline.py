@@ -55,12 +55,15 @@ class BaseTraining:
     manifest: dict[str, Any]
 
 
-def base_model_predictions(ta_table: pd.DataFrame, options_table: pd.DataFrame, cfg: dict) -> BaseTraining:
+def base_model_predictions(
+    ta_table: pd.DataFrame, options_table: pd.DataFrame, cfg: dict, extra_table: pd.DataFrame | None = None
+) -> BaseTraining:
     """Walk-forward OOF predictions of every model in cfg["model"], plus final refits on all known rows.
 
     `cfg` needs the sections model, tuning, cv, features.imputation and seed.
     """
-    frame = model_frame_from_tables(ta_table, options_table, int(cfg["features"]["imputation"]["forward_fill_limit"]))
+    fill = int(cfg["features"]["imputation"]["forward_fill_limit"])
+    frame = model_frame_from_tables(ta_table, options_table, fill, extra_table)
     x, y = frame.features.to_numpy(), frame.target.to_numpy()
     cv = cfg["cv"]
     folds = walk_forward_splits(len(y), int(cv["n_folds"]), int(cv["min_train"]), int(cv["embargo"]))

@@ -60,6 +60,15 @@ class PricesSchema(_Dated):
         return df["high"] >= df["low"]
 
 
+class ExtraFeaturesSchema(_Dated):
+    """Per-date features shipped by the source (fetch), e.g. the Hull Tactical D*/E*/I*/M*/P*/S*/V* columns;
+    only `date` for sources without any. Missing values are allowed (imputed causally before training)."""
+
+    @pa.dataframe_check(error="extra feature columns must be numeric")
+    def numeric_features(cls, df: pd.DataFrame) -> bool:
+        return bool(df.drop(columns="date").apply(pd.api.types.is_numeric_dtype).all())
+
+
 class OptionChainSchema(pap.DataFrameModel):
     """Option quotes, one row per (snapshot_date, expiry, option_type, strike) (fetch's snapshot store)."""
 
@@ -221,6 +230,12 @@ class BacktestDailySchema(_Dated):
     equity: Series[float] = pa.Field(gt=0)
     benchmark_equity: Series[float] = pa.Field(gt=0)
     drawdown: Series[float] = pa.Field(le=0)
+
+
+def empty_frame(schema: type[pap.DataFrameModel]) -> pl.DataFrame:
+    """A polars frame with no rows and exactly the columns and dtypes of a polars Pandera model."""
+    columns = schema.to_schema().columns
+    return pl.DataFrame(schema={name: column.dtype.type for name, column in columns.items()})
 
 
 def validate[F: (pd.DataFrame, pl.DataFrame)](frame: F, schema: type, source: str | Path) -> F:

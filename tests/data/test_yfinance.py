@@ -99,3 +99,21 @@ def test_no_complete_chain_at_all_is_an_error():
 def test_no_expiry_within_the_horizon_is_an_error():
     with pytest.raises(FetchError, match="lists no SPY option expiry within 60 days"):
         load(RecordedYahoo(expiries=("2027-06-18",)))
+
+
+def test_risk_free_rate_from_a_yahoo_rate_ticker():
+    class WithRate(RecordedYahoo):
+        def history(self, ticker, start, end):
+            if ticker == "^IRX":
+                frame = history_frame(10)
+                frame[["Open", "High", "Low", "Close", "Adj Close"]] = 4.2  # percent per year
+                return frame
+            return super().history(ticker, start, end)
+
+    cfg = {**CFG, "risk_free_ticker": "^IRX", "risk_free_rate": 0.01}
+    market = provider.load(cfg, 0, client=WithRate(), sleep=lambda s: None)
+    validate(market.prices, PricesSchema, "yahoo")
+    rates = market.prices["risk_free_daily"].to_numpy()
+    np.testing.assert_allclose(rates[-10:], 0.042 / 252)
+    np.testing.assert_allclose(rates[:20], 0.01 / 252)  # before the first quote: the constant, never a later rate
+    assert "risk_free_daily" not in load(RecordedYahoo()).prices  # null ticker: the constant rate applies

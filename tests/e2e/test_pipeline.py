@@ -161,3 +161,21 @@ def test_dvc_exp_run_with_hydra_overrides_is_listed_by_exp_show(repo, first_repr
     assert "metrics/backtest.json" in text
     assert '"max_position": 1.25' in text
     assert '"source": "synthetic"' in text
+
+
+def test_the_kaggle_file_trains_and_backtests_through_the_same_pipeline(repo, first_repro, tmp_path):
+    from hull_file import write_hull_train_csv
+
+    train_csv = write_hull_train_csv(tmp_path / "train.csv", n_days=5000)
+    overrides = ["-S", "experiment=debug", "-S", "data=kaggle", "-S", f"data.path={train_csv}"]
+    run(["dvc", "exp", "run", "-n", "hull", *overrides], repo)
+    assert not list((repo / "data/raw/options").iterdir())  # no options in this source: the store is empty
+    assert len(pd.read_parquet(repo / "data/features/options.parquet")) == 0
+    base = read_table(repo / "data/predictions/base_oof.parquet", BaseOofSchema)
+    manifest = json.loads((repo / "data/models/base/manifest.json").read_text())
+    assert {"M4", "V13", "rsi"} <= set(manifest["features"]) and "atr_pct" not in manifest["features"]
+    assert len(base) > 100
+    metrics = json.loads((repo / "metrics/backtest.json").read_text())
+    assert metrics["period"]["end"] <= "2008-12-31" and "sharpe" in metrics["strategy"]
+    fetch = json.loads((repo / "metrics/fetch.json").read_text())
+    assert fetch["extra_feature_columns"] == 94 and fetch["missing"]["extra features"]["missing_share"]["V1"] > 0

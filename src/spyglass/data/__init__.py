@@ -11,23 +11,31 @@ import polars as pl
 
 @dataclass(frozen=True)
 class MarketData:
-    """What every provider returns: daily bars (PricesSchema) and option quotes (OptionChainSchema)."""
+    """What every provider returns: daily bars (PricesSchema), option quotes (OptionChainSchema) or None for a
+    source without options, and extra per-date features the source ships (date + columns) or None."""
 
     prices: pd.DataFrame
-    chains: pl.DataFrame
+    chains: pl.DataFrame | None
     description: str
     # "replace_all": the chains are a whole (simulated) history that replaces the store;
     # "append": the chains are new snapshots added to the store, earlier partitions untouched.
     snapshot_mode: str = "replace_all"
+    extra_features: pd.DataFrame | None = None
 
 
 Provider = Callable[[dict, int], MarketData]
 
 
 def _registry() -> dict[str, Provider]:
-    from spyglass.data import csv, sample, synthetic, yfinance
+    from spyglass.data import csv, kaggle, sample, synthetic, yfinance
 
-    return {"sample": sample.load, "synthetic": synthetic.load, "yfinance": yfinance.load, "csv": csv.load}
+    return {
+        "sample": sample.load,
+        "synthetic": synthetic.load,
+        "yfinance": yfinance.load,
+        "csv": csv.load,
+        "kaggle": kaggle.load,
+    }
 
 
 def load_market_data(data_cfg: dict, seed: int) -> MarketData:

@@ -48,12 +48,15 @@ def write_snapshots(chains: pl.DataFrame, root: str | Path) -> list[Path]:
     return _write_partitions(chains, Path(root))
 
 
-def replace_store(chains: pl.DataFrame, root: str | Path) -> int:
-    """Rebuild the whole store from `chains` (for simulated histories), swapped in atomically."""
+def replace_store(chains: pl.DataFrame | None, root: str | Path) -> int:
+    """Rebuild the whole store from `chains` (simulated histories; None = a source without options leaves it
+    empty), swapped in atomically. Returns the number of snapshot dates written."""
+    if chains is None:
+        replace_dir(lambda staging: None, root)
+        return 0
     chains = validate(deduplicated(chains), OptionChainSchema, f"option chains for {root}")
-    dates = chains["snapshot_date"].n_unique()
     replace_dir(lambda staging: _write_partitions(chains, staging), root)
-    return dates
+    return chains["snapshot_date"].n_unique()
 
 
 def partition_files(root: str | Path) -> list[Path]:

@@ -216,6 +216,33 @@ def fetch_chains(
     return pl.concat(parts)
 
 
+def with_risk_free(
+    prices: pd.DataFrame,
+    client: YahooClient,
+    data_cfg: dict,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None] = time.sleep,
+) -> pd.DataFrame:
+    """Add `risk_free_daily` from a Yahoo rate ticker (e.g. ^IRX, the 13-week T-bill yield in percent per year):
+    rate / 100 / 252 per day, carried forward over days without a quote (never backward: days before the first
+    quote get the constant data.risk_free_rate / 252). With `risk_free_ticker: null` the constant applies to
+    every day downstream (the offline default)."""
+    rate_ticker = data_cfg.get("risk_free_ticker")
+    if not rate_ticker:
+        return prices
+    raw = with_retries(
+        lambda: client.history(rate_ticker, data_cfg.get("start"), data_cfg.get("end")),
+        f"{rate_ticker} rate history",
+        policy,
+        sleep,
+    )
+    if raw is None or raw.empty:
+        raise FetchError(f"Yahoo returned no history for the rate ticker {rate_ticker}")
+    rates = standardise_bars(raw, rate_ticker).set_index("date")["close"] / 100.0 / 252.0
+    daily = rates.reindex(prices["date"]).ffill().fillna(float(data_cfg["risk_free_rate"]) / 252.0)
+    return prices.assign(risk_free_daily=daily.to_numpy())
+
+
 def load(
     data_cfg: dict,
     seed: int,
@@ -239,7 +266,7 @@ def load(
             f"Yahoo returned no price history for {ticker} between {data_cfg.get('start')} and "
             f"{data_cfg.get('end') or 'today'}; check the ticker and dates"
         )
-    prices = standardise_bars(raw, ticker)
+    prices = with_risk_free(standardise_bars(raw, ticker), client, data_cfg, policy, sleep)
     snapshot_date = today or prices["date"].iloc[-1].date()
     spot = float(prices["close"].iloc[-1])
     chains = fetch_chains(client, ticker, snapshot_date, int(data_cfg["chains"]["horizon_days"]), spot, policy, sleep)

@@ -25,9 +25,13 @@ class ModelFrame:
         return list(self.features.columns)
 
 
-def assemble(ta_table: pd.DataFrame, options_table: pd.DataFrame | None) -> ModelFrame:
-    """Inner-join technical and options features on date (only days with both), sorted by date."""
-    merged = ta_table if options_table is None else ta_table.merge(options_table, on="date", how="inner")
+def assemble(ta_table: pd.DataFrame, *tables: pd.DataFrame) -> ModelFrame:
+    """Inner-join the technical features with every other non-empty table on date (days all of them cover),
+    sorted by date. An empty table (a source without options) adds nothing."""
+    merged = ta_table
+    for table in tables:
+        if len(table):
+            merged = merged.merge(table, on="date", how="inner")
     merged = merged.sort_values("date").reset_index(drop=True)
     if merged.empty:
         raise ValueError("no dates in common between technical and options features")
@@ -36,13 +40,16 @@ def assemble(ta_table: pd.DataFrame, options_table: pd.DataFrame | None) -> Mode
 
 
 def model_frame_from_tables(
-    ta_table: pd.DataFrame, options_table: pd.DataFrame, forward_fill_limit: int = 0
+    ta_table: pd.DataFrame,
+    options_table: pd.DataFrame,
+    forward_fill_limit: int = 0,
+    extra_table: pd.DataFrame | None = None,
 ) -> ModelFrame:
     """The model matrix used by training and scoring; counts and price levels of the options table are not
     features (their scale-free distances are). Gaps are forward-filled up to `forward_fill_limit` rows (causal:
     a value only ever moves later in time)."""
     options = options_table.drop(columns=[c for c in NON_FEATURE_COLUMNS if c in options_table])
-    frame = assemble(ta_table, options)
+    frame = assemble(ta_table, options, *([] if extra_table is None else [extra_table]))
     if forward_fill_limit > 0:
         frame = ModelFrame(frame.dates, frame.features.ffill(limit=forward_fill_limit), frame.target)
     infinite = np.isinf(frame.features.to_numpy())
