@@ -93,7 +93,7 @@ def test_fetch_appends_a_day_and_a_failed_fetch_changes_nothing(repo_root, monke
         run_fetch_stage(
             repo_root, monkeypatch, tmp_path, RecordedYahoo(history_errors=[ConnectionError("no route")] * 9)
         )
-    assert "fetch failed: SPY price history: gave up after 4 attempts (ConnectionError: no route)" in caplog.text
+    assert "fetch failed: SPY price history: failed after 4 attempt(s): ConnectionError: no route" in caplog.text
     assert stored_files(tmp_path) == first
 
     with pytest.raises(SystemExit):

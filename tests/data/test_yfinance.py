@@ -61,7 +61,7 @@ def test_rate_limits_are_retried_with_exponential_backoff():
 def test_network_down_gives_a_clear_error_after_the_retries():
     sleeps: list[float] = []
     client = RecordedYahoo(history_errors=[ConnectionError("Failed to resolve query1.finance.yahoo.com")] * 5)
-    with pytest.raises(FetchError, match=r"SPY price history: gave up after 3 attempts \(ConnectionError: Failed"):
+    with pytest.raises(FetchError, match=r"SPY price history: failed after 3 attempt\(s\): ConnectionError: Failed"):
         load(client, sleeps)
     assert sleeps == [2.0, 4.0]
 
@@ -117,3 +117,19 @@ def test_risk_free_rate_from_a_yahoo_rate_ticker():
     np.testing.assert_allclose(rates[-10:], 0.042 / 252)
     np.testing.assert_allclose(rates[:20], 0.01 / 252)  # before the first quote: the constant, never a later rate
     assert "risk_free_daily" not in load(RecordedYahoo()).prices  # null ticker: the constant rate applies
+
+
+def test_an_odd_answer_from_yfinance_becomes_a_clear_error_without_retries():
+    sleeps: list[float] = []
+    client = RecordedYahoo(history_errors=[TypeError("argument of type 'NoneType' is not iterable")])
+    with pytest.raises(FetchError, match=r"SPY price history: failed after 1 attempt\(s\): TypeError: argument"):
+        load(client, sleeps)
+    assert sleeps == []
+
+
+def test_the_first_error_is_reported_when_a_later_attempt_fails_differently():
+    client = RecordedYahoo(history_errors=[ConnectionError("Could not resolve host"), KeyError("tz")])
+    with pytest.raises(
+        FetchError, match=r"failed after 2 attempt\(s\): ConnectionError: Could not resolve host; then KeyError"
+    ):
+        load(client)

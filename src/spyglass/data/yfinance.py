@@ -65,7 +65,9 @@ class YFinanceClient:
     def history(self, ticker: str, start: str | None, end: str | None) -> pd.DataFrame:
         # `end` is exclusive in yfinance: ask for the day after so the configured end date is included.
         end_exclusive = (pd.Timestamp(end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d") if end else None
-        return self._ticker(ticker).history(
+        # A fresh Ticker per attempt: after a failed request yfinance's cached Ticker fails differently
+        # (TypeError on its empty info), which would hide the network error from the retry.
+        return self._yf.Ticker(ticker).history(
             start=start, end=end_exclusive, interval="1d", auto_adjust=False, actions=False, raise_errors=True
         )
 
@@ -108,18 +110,25 @@ class RetryPolicy:
 def with_retries[T](
     call: Callable[[], T], what: str, policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep
 ) -> T:
-    """Run `call`, retrying rate limits and network errors with exponential backoff; raise FetchError at the end."""
+    """Run `call`, retrying rate limits and network errors with exponential backoff; raise FetchError at the end.
+
+    Any other error from the client (yfinance fails in assorted ways when Yahoo answers oddly, or after a
+    network failure) ends the attempts at once. The FetchError lists every attempt's error, the first one
+    (usually the real cause) first.
+    """
     retryable = retryable_errors()
+    seen: list[str] = []
     for attempt in range(policy.attempts):
         try:
             return call()
-        except retryable as exc:
-            if attempt == policy.attempts - 1:
-                raise FetchError(
-                    f"{what}: gave up after {policy.attempts} attempts ({type(exc).__name__}: {exc})"
-                ) from exc
+        except (FetchError, ValueError):
+            raise  # ValueError: yfinance's "expiration cannot be found", handled by the caller
+        except Exception as exc:
+            seen.append(f"{type(exc).__name__}: {exc}")
+            if not isinstance(exc, retryable) or attempt == policy.attempts - 1:
+                raise FetchError(f"{what}: failed after {len(seen)} attempt(s): " + "; then ".join(seen)) from exc
             delay = min(policy.base_delay * 2**attempt, policy.max_delay)
-            log.warning("%s: %s (%s); retrying in %.0f s", what, type(exc).__name__, exc, delay)
+            log.warning("%s: %s; retrying in %.0f s", what, seen[-1], delay)
             sleep(delay)
     raise AssertionError("unreachable")
 
