@@ -62,8 +62,8 @@ def base_model_predictions(
 
     `cfg` needs the sections model, tuning, cv, features.imputation and seed.
     """
-    fill = int(cfg["features"]["imputation"]["forward_fill_limit"])
-    frame = model_frame_from_tables(ta_table, options_table, fill, extra_table)
+    imputation = cfg["features"]["imputation"]
+    frame = model_frame_from_tables(ta_table, options_table, int(imputation["forward_fill_limit"]), extra_table)
     x, y = frame.features.to_numpy(), frame.target.to_numpy()
     cv = cfg["cv"]
     folds = walk_forward_splits(len(y), int(cv["n_folds"]), int(cv["min_train"]), int(cv["embargo"]))
@@ -75,7 +75,13 @@ def base_model_predictions(
         oof.loc[fold.test, "fold"] = fold.index
     models, metrics = {}, {}
     for name, model_cfg in cfg["model"].items():
-        spec = BaseModelSpec(name, model_cfg["factory"], model_cfg["params"], model_cfg.get("search_space", {}))
+        spec = BaseModelSpec(
+            name,
+            model_cfg["factory"],
+            model_cfg["params"],
+            model_cfg.get("search_space", {}),
+            bool(imputation["median_in_fold"]),
+        )
         tuned = tuning if name in cfg["tuning"]["models"] else None
         models[name] = fit_base_model(spec, x, y, folds, int(cfg["seed"]), tuned)
         oof[f"pred_{name}"] = models[name].oof

@@ -58,3 +58,12 @@ def test_tune_is_seeded_and_prefers_less_regularisation_for_a_clear_signal():
     assert best1 == best2 and trials1["value"].tolist() == trials2["value"].tolist()
     assert best1["alpha"] == trials1.loc[trials1["value"].idxmin(), "params_alpha"]
     assert best1["alpha"] < 1.0 and best1["l1_ratio"] == 0.5
+
+
+def test_median_imputation_uses_only_the_rows_the_model_is_fitted_on():
+    x_train = np.array([[1.0], [2.0], [3.0], [np.nan]])
+    model = build_estimator("spyglass.models.base.xgboost_regressor", {"n_estimators": 1}, seed=0)
+    model.fit(x_train, np.arange(4.0))
+    assert model[0].statistics_.tolist() == [2.0]  # the median of the training rows, whatever comes later
+    raw = build_estimator("spyglass.models.base.xgboost_regressor", {"n_estimators": 1}, seed=0, impute_median=False)
+    assert not hasattr(raw, "steps")

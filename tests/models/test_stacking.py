@@ -36,7 +36,7 @@ def test_oof_predictions_come_only_from_models_trained_before_the_embargo():
     y = np.random.default_rng(1).normal(size=n)
     folds = walk_forward_splits(n, 3, 100, 5)
     SEEN.clear()
-    result = fit_base_model(BaseModelSpec("spy", f"{__name__}.make_spy", {}), x, y, folds, seed=0)
+    result = fit_base_model(BaseModelSpec("spy", f"{__name__}.make_spy", {}, impute_median=False), x, y, folds, seed=0)
     assert np.isnan(result.oof[: folds[0].test_start]).all()
     for fold in folds:
         assert np.all(result.oof[fold.test] == fold.test_start - 6)
@@ -48,7 +48,9 @@ def test_unknown_targets_are_never_trained_on_but_are_predicted():
     n = 200
     x = np.column_stack([np.arange(n), np.zeros(n)])
     y = np.r_[np.random.default_rng(2).normal(size=n - 1), np.nan]
-    result = fit_base_model(BaseModelSpec("spy", f"{__name__}.make_spy", {}), x, y, walk_forward_splits(n, 2, 80, 3), 0)
+    result = fit_base_model(
+        BaseModelSpec("spy", f"{__name__}.make_spy", {}, impute_median=False), x, y, walk_forward_splits(n, 2, 80, 3), 0
+    )
     assert np.isfinite(result.oof[-1])
     assert result.final_model.last_train_row_ == n - 2
 

@@ -16,13 +16,10 @@ N_JOBS = 2  # the target machine has two cores
 
 
 def elasticnet(alpha: float, l1_ratio: float, random_state: int = 0, **kwargs: Any) -> Pipeline:
-    """Median imputation and standardisation (both fitted inside each training fold), then ElasticNet.
-
-    A feature never observed in the training window is kept as a constant 0 (so the column count is stable).
-    """
+    """Standardisation (fitted inside each training fold), then ElasticNet. Needs complete inputs: keep
+    features.imputation.median_in_fold on."""
     model = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, random_state=random_state, max_iter=10_000, **kwargs)
-    imputer = SimpleImputer(strategy="median", keep_empty_features=True)
-    return make_pipeline(imputer, StandardScaler(), model)
+    return make_pipeline(StandardScaler(), model)
 
 
 def xgboost_regressor(random_state: int = 0, **params: Any) -> RegressorMixin:
@@ -41,11 +38,18 @@ def lightgbm_regressor(random_state: int = 0, **params: Any) -> RegressorMixin:
     )
 
 
-def build_estimator(factory: str, params: dict[str, Any], seed: int) -> RegressorMixin:
-    """Import `factory` ("package.module.function") and call it with `params` and the seed."""
+def build_estimator(factory: str, params: dict[str, Any], seed: int, impute_median: bool = True) -> RegressorMixin:
+    """Import `factory` ("package.module.function") and call it with `params` and the seed.
+
+    With `impute_median`, missing values are filled with each feature's median over the rows the model is fitted
+    on (the training window; never later rows); a feature never observed there becomes a constant 0.
+    """
     module_name, _, attribute = factory.rpartition(".")
     try:
         make = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"model factory {factory!r} cannot be imported: {exc}") from exc
-    return make(random_state=seed, **params)
+    model = make(random_state=seed, **params)
+    if not impute_median:
+        return model
+    return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), model)

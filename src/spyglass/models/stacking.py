@@ -26,6 +26,7 @@ class BaseModelSpec:
     factory: str
     params: dict[str, Any]
     search_space: dict[str, Any] = field(default_factory=dict)
+    impute_median: bool = True  # fill gaps with the training window's median (see build_estimator)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def _fit_with_params(
     """Fit on (x, y), tuning first (on these rows only) when a search is configured."""
 
     def build(params: dict[str, Any]) -> Any:
-        return build_estimator(spec.factory, params, seed)
+        return build_estimator(spec.factory, params, seed, spec.impute_median)
 
     params, trials = dict(spec.params), pd.DataFrame()
     if tuning is not None and tuning.n_trials > 0 and spec.search_space:
