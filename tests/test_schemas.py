@@ -74,6 +74,7 @@ def test_many_bad_rows_are_summarised():
 def chain(**overrides) -> pl.DataFrame:
     row = {
         "snapshot_date": [pd.Timestamp("2020-01-02").date()],
+        "snapshot_time": [pd.Timestamp("2020-01-02 21:00", tz="UTC").to_pydatetime()],
         "expiry": [pd.Timestamp("2020-02-21").date()],
         "option_type": ["call"],
         "strike": [100.0],

@@ -6,7 +6,7 @@ Dates are timezone-naive trading dates. Column names carry their unit where it i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import pandas as pd
 import pandera.pandas as pa
@@ -73,6 +73,7 @@ class OptionChainSchema(pap.DataFrameModel):
     """Option quotes, one row per (snapshot_date, expiry, option_type, strike) (fetch's snapshot store)."""
 
     snapshot_date: pl.Date = pap.Field(nullable=False)
+    snapshot_time: Annotated[pl.Datetime, "us", "UTC"] = pap.Field(nullable=True)  # when the quotes were taken
     expiry: pl.Date = pap.Field(nullable=False)
     option_type: pl.Utf8 = pap.Field(isin=["call", "put"])
     strike: pl.Float64 = pap.Field(gt=0)

@@ -30,6 +30,10 @@ def test_sample_provider_windows_bars_and_simulates_chains_after_calibration(sma
     assert snapshots[0] == market.prices["date"].iloc[calibration].date()
     assert len(snapshots) == len(market.prices) - calibration
     assert "simulated" in market.description
+    # stamped at the New York close: 21:00 UTC in winter, 20:00 UTC in summer
+    times = chains.select(pl.col("snapshot_date"), hour=pl.col("snapshot_time").dt.hour()).unique()
+    assert set(times.filter(pl.col("snapshot_date").dt.month() == 1)["hour"]) == {21}
+    assert set(times.filter(pl.col("snapshot_date").dt.month() == 7)["hour"]) == {20}
 
 
 def test_chain_shape_and_realistic_quotes(synthetic_market, small_cfg):

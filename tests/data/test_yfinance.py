@@ -48,6 +48,7 @@ def test_load_keeps_every_expiry_within_the_horizon_with_real_quirks():
     assert (chains["open_interest"] == 0).any() and (chains["bid"] == 0).any()
     assert set(chains["option_type"].unique()) == {"call", "put"}
     assert (chains["last_trade_date"] == TODAY.date()).all()
+    assert chains["snapshot_time"].null_count() == 0 and chains.schema["snapshot_time"] == pl.Datetime("us", "UTC")
 
 
 def test_rate_limits_are_retried_with_exponential_backoff():

@@ -18,7 +18,7 @@ FAIR = float(bs_price(100.0, 100.0, 31 / 365, 0.0, 0.0, 0.2, True))
 
 def quote(**overrides) -> dict:
     row = {
-        "snapshot_date": DAY, "expiry": EXPIRY, "option_type": "call", "strike": 100.0,
+        "snapshot_date": DAY, "snapshot_time": None, "expiry": EXPIRY, "option_type": "call", "strike": 100.0,
         "bid": FAIR - 0.05, "ask": FAIR + 0.05, "last": FAIR, "last_trade_date": DAY,
         "volume": 10.0, "open_interest": 50.0, "provider_iv": 0.0, "underlying_price": 100.0,
     }  # fmt: skip

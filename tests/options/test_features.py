@@ -35,6 +35,7 @@ def chain_from_surface(iv_of, expiry_days=(30, 90), strikes=STRIKES, day=DAY) ->
                 rows.append(
                     {
                         "snapshot_date": day,
+                        "snapshot_time": None,
                         "expiry": day + dt.timedelta(days=days),
                         "option_type": option_type,
                         "strike": k,

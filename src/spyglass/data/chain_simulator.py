@@ -118,7 +118,16 @@ def simulate_chains(
             "provider_iv": iv.ravel(),
             "underlying_price": full(s, shape).ravel(),
         }
-    ).with_columns(pl.col("snapshot_date", "expiry", "last_trade_date").cast(pl.Date), pl.col("volume").fill_nan(None))
+    ).with_columns(
+        pl.col("snapshot_date", "expiry", "last_trade_date").cast(pl.Date),
+        pl.col("volume").fill_nan(None),
+        # taken at the close: 16:00 New York time
+        snapshot_time=pl.col("snapshot_date")
+        .cast(pl.Datetime("us"))
+        .dt.offset_by("16h")
+        .dt.replace_time_zone("America/New_York")
+        .dt.convert_time_zone("UTC"),
+    )
 
 
 def _poisson_from_uniform(mean: np.ndarray, uniform: np.ndarray) -> np.ndarray:

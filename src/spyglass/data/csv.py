@@ -1,8 +1,8 @@
 """The user's own files: daily bars and option quotes as CSV, in the documented schemas.
 
 Prices CSV: date, open, high, low, close, adj_close (optional: = close when absent), volume; header names are
-matched case-insensitively ("Adj Close" works). Chains CSV: the OptionChainSchema columns, one row per quote,
-any number of snapshot dates (they are appended to the store, replacing those dates only).
+matched case-insensitively ("Adj Close" works). Chains CSV: the OptionChainSchema columns, one row per quote
+(snapshot_time optional), any number of snapshot dates (appended to the store, replacing those dates only).
 Errors name the file, the column and the rows at fault.
 """
 
@@ -44,7 +44,11 @@ def read_chains_csv(path: str | Path) -> pl.DataFrame:
     """Option quotes from a CSV file, dates parsed, validated against OptionChainSchema."""
     raw = pl.read_csv(path, infer_schema_length=10_000)
     dates = [pl.col(c).cast(pl.Utf8).str.to_date(strict=False) for c in DATE_COLUMNS if c in raw.columns]
-    return validate(raw.with_columns(*dates), OptionChainSchema, path)
+    if "snapshot_time" in raw.columns:  # ISO timestamps; naive ones are taken as UTC
+        stamp = pl.col("snapshot_time").cast(pl.Utf8).str.to_datetime(time_unit="us", time_zone="UTC", strict=False)
+    else:
+        stamp = pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+    return validate(raw.with_columns(*dates, snapshot_time=stamp), OptionChainSchema, path)
 
 
 def load(data_cfg: dict, seed: int) -> MarketData:

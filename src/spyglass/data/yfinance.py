@@ -158,7 +158,12 @@ def standardise_bars(raw: pd.DataFrame, ticker: str) -> pd.DataFrame:
 
 
 def chain_rows(
-    calls: pd.DataFrame, puts: pd.DataFrame, expiry: str, snapshot_date: dt.date, spot: float
+    calls: pd.DataFrame,
+    puts: pd.DataFrame,
+    expiry: str,
+    snapshot_date: dt.date,
+    spot: float,
+    snapshot_time: dt.datetime | None = None,
 ) -> pl.DataFrame:
     """One expiry's quotes in the OptionChainSchema layout (NaN volume stays null; zero bids stay zero)."""
     parts = []
@@ -182,6 +187,7 @@ def chain_rows(
     rows = pd.concat(parts, ignore_index=True)
     return pl.from_pandas(rows, nan_to_null=True).with_columns(
         snapshot_date=pl.lit(snapshot_date, dtype=pl.Date),
+        snapshot_time=pl.lit(snapshot_time or dt.datetime.now(dt.UTC), dtype=pl.Datetime("us", "UTC")),
         expiry=pl.lit(pd.Timestamp(expiry).date(), dtype=pl.Date),
         underlying_price=pl.lit(float(spot)),
         last_trade_date=pl.col("last_trade_date").cast(pl.Date),
