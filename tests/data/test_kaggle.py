@@ -27,15 +27,13 @@ def test_schema_matches_the_competition_file():
     assert len(FEATURE_COLUMNS) == 94
 
 
-def test_index_returns_are_the_forward_returns_and_the_target_their_excess(train_csv):
+def test_index_returns_are_the_forward_returns_and_the_target_their_excess(train_csv, small_cfg):
     market = load_market_data({**CFG, "path": str(train_csv)}, seed=0)
     raw = pd.read_csv(train_csv)
     prices = validate(market.prices, PricesSchema, "kaggle bars")
     np.testing.assert_allclose(prices["adj_close"].pct_change().to_numpy()[1:], raw["forward_returns"], rtol=1e-10)
     assert market.chains is None
-    tech = {"use_range": False, "use_volume": False, "rsi_length": 14, "macd": {"fast": 12, "slow": 26, "signal": 9},
-            "bbands": {"length": 20, "std": 2.0}, "atr_length": 14, "return_windows": [1, 5], "vol_windows": [21],
-            "volume_zscore_window": 63}  # fmt: skip
+    tech = {**small_cfg["features"]["technical"], "use_range": False, "use_volume": False}
     table = ta_feature_table(prices, tech, risk_free_rate=0.5).merge(market.extra_features[["date"]].assign(
         row=range(len(raw))), on="date")  # fmt: skip
     expected = (raw["forward_returns"] - raw["risk_free_rate"]).to_numpy()[table["row"]]

@@ -82,3 +82,22 @@ def test_range_and_volume_features_can_be_switched_off(prices, small_cfg):
     cfg = {**small_cfg["features"]["technical"], "use_range": False, "use_volume": False}
     columns = set(technical_features(prices, cfg).columns)
     assert "atr_pct" not in columns and "volume_z" not in columns and "rsi" in columns
+
+
+def test_every_group_is_documented_and_unknown_groups_are_refused(prices, small_cfg):
+    from spyglass.features.technical import TECHNICAL_GROUPS
+
+    assert set(small_cfg["features"]["technical"]["groups"]) == set(TECHNICAL_GROUPS)
+    assert all(fn.__doc__ for fn in TECHNICAL_GROUPS.values())
+    with pytest.raises(ValueError, match="unknown technical feature group"):
+        technical_features(prices, {**small_cfg["features"]["technical"], "groups": ["astrology"]})
+
+
+def test_range_vols_and_obv_flow_by_hand(prices, small_cfg):
+    table = technical_features(prices, small_cfg["features"]["technical"])
+    hl = np.log(prices["high"] / prices["low"]) ** 2
+    expected = np.sqrt(hl.iloc[-21:].mean() / (4 * np.log(2)) * 252)
+    assert table["parkinson_vol_21d"].iloc[-1] == pytest.approx(expected)
+    assert table["obv_flow_21d"].dropna().between(-1, 1).all()
+    lagged = np.log(prices["adj_close"]).diff().shift(2)
+    np.testing.assert_allclose(table["ret_lag_2d"].iloc[5:], lagged.iloc[5:])

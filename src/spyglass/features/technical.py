@@ -1,10 +1,14 @@
-"""Technical features with pandas-ta, made scale-free (ratios to price, z-scores) so eras are comparable.
+"""Technical features (pandas-ta and numpy), made scale-free: ratios to price, shares, z-scores, annualised vols.
 
-Every indicator is causal: row t uses bars up to and including day t. Rows inside the longest warm-up are
-dropped, never filled.
+Features come in groups registered under a name; `features.technical.groups` picks them. Every indicator is
+causal: row t uses bars up to and including day t. Rows inside the longest warm-up are dropped, never filled.
+Groups that need a high/low range or traded volume skip those indicators when `use_range` / `use_volume` is
+off (sources whose bars have neither, like the Kaggle file).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -12,40 +16,108 @@ import pandas_ta as ta
 
 from spyglass.features.targets import TRADING_DAYS_PER_YEAR, daily_risk_free, forward_excess_return, log_returns
 
+FeatureGroup = Callable[[pd.DataFrame, dict], dict[str, pd.Series]]
+TECHNICAL_GROUPS: dict[str, FeatureGroup] = {}
 
-def technical_features(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
-    """Indicator columns for each date of `prices` (PricesSchema); NaN during warm-up."""
-    close, high, low = prices["adj_close"], prices["high"], prices["low"]
-    features = pd.DataFrame({"date": prices["date"]})
-    features["rsi"] = ta.rsi(close, length=cfg["rsi_length"]) / 100.0
 
+def feature_group(name: str) -> Callable[[FeatureGroup], FeatureGroup]:
+    """Register a function (bars, cfg) -> {column: series} as a feature group."""
+
+    def register(fn: FeatureGroup) -> FeatureGroup:
+        TECHNICAL_GROUPS[name] = fn
+        return fn
+
+    return register
+
+
+@feature_group("trend")
+def trend(bars: pd.DataFrame, cfg: dict) -> dict[str, pd.Series]:
+    """close / SMA(n) - 1 and close / EMA(n) - 1; MACD line, signal and histogram over price; ADX and DI+ - DI-
+    (shares of 100)."""
+    close = bars["adj_close"]
+    out = {f"sma_ratio_{n}d": close / ta.sma(close, length=n) - 1.0 for n in cfg["sma_windows"]}
+    out |= {f"ema_ratio_{n}d": close / ta.ema(close, length=n) - 1.0 for n in cfg["ema_windows"]}
     macd = ta.macd(close, fast=cfg["macd"]["fast"], slow=cfg["macd"]["slow"], signal=cfg["macd"]["signal"])
-    macd_line, histogram, signal = (macd.iloc[:, i] for i in range(3))
-    features["macd_pct"] = macd_line / close
-    features["macd_signal_pct"] = signal / close
-    features["macd_hist_pct"] = histogram / close
+    line, histogram, signal = (macd.iloc[:, i] for i in range(3))
+    out |= {"macd_pct": line / close, "macd_signal_pct": signal / close, "macd_hist_pct": histogram / close}
+    if cfg["use_range"]:
+        adx = ta.adx(bars["high"], bars["low"], bars["close"], length=cfg["adx_length"])
+        out["adx"] = adx.iloc[:, 0] / 100.0
+        out["di_spread"] = (adx.iloc[:, 1] - adx.iloc[:, 2]) / 100.0
+    return out
 
+
+@feature_group("momentum")
+def momentum(bars: pd.DataFrame, cfg: dict) -> dict[str, pd.Series]:
+    """RSI and stochastic %K/%D as shares (0..1); rate of change over n days as a decimal."""
+    close = bars["adj_close"]
+    out = {"rsi": ta.rsi(close, length=cfg["rsi_length"]) / 100.0}
+    out |= {f"roc_{n}d": ta.roc(close, length=n) / 100.0 for n in cfg["roc_windows"]}
+    if cfg["use_range"]:
+        stoch = ta.stoch(bars["high"], bars["low"], bars["close"], k=cfg["stoch"]["k"], d=cfg["stoch"]["d"])
+        out |= {"stoch_k": stoch.iloc[:, 0] / 100.0, "stoch_d": stoch.iloc[:, 1] / 100.0}
+    return out
+
+
+@feature_group("volatility")
+def volatility(bars: pd.DataFrame, cfg: dict) -> dict[str, pd.Series]:
+    """Bollinger %B and width; realised vol of log returns; ATR over price; Parkinson and Garman-Klass range
+    vols (all vols annualised with 252 days)."""
+    close = bars["adj_close"]
     bands = ta.bbands(
         close, length=cfg["bbands"]["length"], lower_std=cfg["bbands"]["std"], upper_std=cfg["bbands"]["std"]
     )
     lower, middle, upper = bands.iloc[:, 0], bands.iloc[:, 1], bands.iloc[:, 2]
-    features["bb_percent_b"] = (close - lower) / (upper - lower)
-    features["bb_width"] = (upper - lower) / middle
-
-    if cfg.get("use_range", True):  # needs real high/low bars
-        features["atr_pct"] = ta.atr(high, low, prices["close"], length=cfg["atr_length"]) / prices["close"]
-
+    out = {"bb_percent_b": (close - lower) / (upper - lower), "bb_width": (upper - lower) / middle}
     log_ret = log_returns(close)
-    for window in cfg["return_windows"]:
-        features[f"ret_{window}d"] = log_ret.rolling(window).sum()
-    for window in cfg["vol_windows"]:
-        features[f"rvol_{window}d"] = log_ret.rolling(window).std() * np.sqrt(TRADING_DAYS_PER_YEAR)
+    out |= {f"rvol_{n}d": log_ret.rolling(n).std() * np.sqrt(TRADING_DAYS_PER_YEAR) for n in cfg["vol_windows"]}
+    if cfg["use_range"]:
+        out["atr_pct"] = ta.atr(bars["high"], bars["low"], bars["close"], length=cfg["atr_length"]) / bars["close"]
+        hl = np.log(bars["high"] / bars["low"]) ** 2
+        co = np.log(bars["close"] / bars["open"]) ** 2
+        for n in cfg["range_vol_windows"]:
+            out[f"parkinson_vol_{n}d"] = np.sqrt(hl.rolling(n).mean() / (4 * np.log(2)) * TRADING_DAYS_PER_YEAR)
+            gk = (0.5 * hl - (2 * np.log(2) - 1) * co).rolling(n).mean().clip(lower=0)
+            out[f"garman_klass_vol_{n}d"] = np.sqrt(gk * TRADING_DAYS_PER_YEAR)
+    return out
 
-    if cfg.get("use_volume", True):  # needs traded volume
-        log_volume = np.log(prices["volume"].where(prices["volume"] > 0))
-        rolling = log_volume.rolling(cfg["volume_zscore_window"])
-        features["volume_z"] = (log_volume - rolling.mean()) / rolling.std()
-    return features
+
+@feature_group("volume")
+def volume(bars: pd.DataFrame, cfg: dict) -> dict[str, pd.Series]:
+    """z-score of log volume over a window; on-balance-volume flow: OBV change over n days divided by the
+    volume traded in them (between -1 and 1)."""
+    if not cfg["use_volume"]:
+        return {}
+    traded = bars["volume"].where(bars["volume"] > 0)
+    log_volume = np.log(traded)
+    rolling = log_volume.rolling(cfg["volume_zscore_window"])
+    out = {"volume_z": (log_volume - rolling.mean()) / rolling.std()}
+    obv = ta.obv(bars["adj_close"], bars["volume"])
+    for n in cfg["obv_windows"]:
+        out[f"obv_flow_{n}d"] = obv.diff(n) / traded.rolling(n).sum()
+    return out
+
+
+@feature_group("returns")
+def returns(bars: pd.DataFrame, cfg: dict) -> dict[str, pd.Series]:
+    """Trailing log returns over n days, and the daily log return lagged k days."""
+    log_ret = log_returns(bars["adj_close"])
+    out = {f"ret_{n}d": log_ret.rolling(n).sum() for n in cfg["return_windows"]}
+    out |= {f"ret_lag_{k}d": log_ret.shift(k) for k in cfg["return_lags"]}
+    return out
+
+
+def technical_features(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """Indicator columns of the configured groups for each date of `prices` (PricesSchema); NaN in warm-up."""
+    unknown = set(cfg["groups"]) - set(TECHNICAL_GROUPS)
+    if unknown:
+        raise ValueError(
+            f"unknown technical feature group(s) {sorted(unknown)}; choose from {sorted(TECHNICAL_GROUPS)}"
+        )
+    columns: dict[str, pd.Series] = {}
+    for name in cfg["groups"]:
+        columns |= TECHNICAL_GROUPS[name](prices, cfg)
+    return pd.concat([prices[["date"]], pd.DataFrame(columns)], axis=1)
 
 
 def ta_feature_table(prices: pd.DataFrame, cfg: dict, risk_free_rate: float) -> pd.DataFrame:
@@ -53,10 +125,10 @@ def ta_feature_table(prices: pd.DataFrame, cfg: dict, risk_free_rate: float) -> 
     table = technical_features(prices, cfg)
     table["target_ret_1d"] = forward_excess_return(prices["adj_close"], daily_risk_free(prices, risk_free_rate))
     feature_columns = [c for c in table.columns if c not in ("date", "target_ret_1d")]
-    warm = table[feature_columns].replace([np.inf, -np.inf], np.nan).notna().all(axis=1)
-    first_complete = int(np.argmax(warm.to_numpy())) if warm.any() else len(table)
+    complete = table[feature_columns].replace([np.inf, -np.inf], np.nan).notna().all(axis=1)
+    first_complete = int(np.argmax(complete.to_numpy())) if complete.any() else len(table)
     table = table.iloc[first_complete:].reset_index(drop=True)
-    incomplete = ~table[feature_columns].replace([np.inf, -np.inf], np.nan).notna().all(axis=1)
+    incomplete = ~complete.iloc[first_complete:].to_numpy()
     if incomplete.any():
         dates = table.loc[incomplete, "date"].dt.date.tolist()[:5]
         raise ValueError(f"technical features missing after warm-up on {int(incomplete.sum())} day(s), e.g. {dates}")
