@@ -12,7 +12,7 @@ from spyglass.schemas import BaseOofSchema, MetaOofSchema, validate
 
 def main(cfg: DictConfig) -> None:
     base = read_table(cfg.paths.base_oof, BaseOofSchema)
-    meta = stacked_predictions(base, to_plain(cfg.meta), int(cfg.cv.embargo))
+    meta = stacked_predictions(base, to_plain(cfg.meta), int(cfg.cv.gap), int(cfg.cv.embargo))
     oof = validate(meta.oof, MetaOofSchema, "meta OOF predictions")
     write_parquet(oof, cfg.paths.meta_oof)
     write_with(lambda tmp: joblib.dump({"model": meta.model, "inputs": meta.inputs}, tmp), cfg.paths.meta_model)

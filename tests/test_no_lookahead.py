@@ -19,7 +19,7 @@ def run_pipeline(prices: pd.DataFrame, cfg: dict) -> dict[str, pd.DataFrame]:
     options, _ = options_feature_table(market.chains, cfg["data"], cfg["features"]["options"])
     ta = ta_feature_table(prices, cfg["features"]["technical"], cfg["data"]["risk_free_rate"])
     base = base_model_predictions(ta, options, cfg)
-    meta = stacked_predictions(base.oof, cfg["meta"], cfg["cv"]["embargo"])
+    meta = stacked_predictions(base.oof, cfg["meta"], cfg["cv"]["gap"], cfg["cv"]["embargo"])
     allocations = get_allocations(meta.oof, prices, cfg["allocation"])
     return {"options": options, "ta": ta, "base": base.oof, "meta": meta.oof, "allocations": allocations}
 

@@ -66,8 +66,11 @@ def base_model_predictions(
     frame = model_frame_from_tables(ta_table, options_table, int(imputation["forward_fill_limit"]), extra_table)
     x, y = frame.features.to_numpy(), frame.target.to_numpy()
     cv = cfg["cv"]
-    folds = walk_forward_splits(len(y), int(cv["n_folds"]), int(cv["min_train"]), int(cv["embargo"]))
-    tuning = TuningSpec(int(cfg["tuning"]["n_trials"]), int(cv["inner_folds"]), int(cv["embargo"]))
+    folds = walk_forward_splits(
+        len(y), int(cv["n_folds"]), int(cv["min_train"]), int(cv["embargo"]), int(cv["gap"]), cv["window"],
+        cv["max_train"],
+    )  # fmt: skip
+    tuning = TuningSpec(int(cfg["tuning"]["n_trials"]), int(cv["inner_folds"]), int(cv["gap"]), int(cv["embargo"]))
     first_test = folds[0].test_start
 
     oof = pd.DataFrame({"date": frame.dates, "fold": -1, "target": frame.target})
@@ -114,8 +117,8 @@ class MetaTraining:
     metrics: dict[str, Any]
 
 
-def stacked_predictions(base_oof: pd.DataFrame, meta_cfg: dict, embargo: int) -> MetaTraining:
-    """Walk-forward LinearRegression stack over the `pred_*` columns of the base OOF table."""
+def stacked_predictions(base_oof: pd.DataFrame, meta_cfg: dict, gap: int, embargo: int) -> MetaTraining:
+    """Walk-forward (expanding) LinearRegression stack over the `pred_*` columns of the base OOF table."""
     columns = [c for c in base_oof.columns if c.startswith("pred_")]
     x, y = base_oof[columns].to_numpy(), base_oof["target"].to_numpy()
 
@@ -123,7 +126,7 @@ def stacked_predictions(base_oof: pd.DataFrame, meta_cfg: dict, embargo: int) ->
         return make_meta_learner(bool(meta_cfg["positive"]), bool(meta_cfg["fit_intercept"]))
 
     prediction, fold_id, folds = walk_forward_meta(
-        x, y, make_meta, int(meta_cfg["n_folds"]), int(meta_cfg["min_train"]), embargo
+        x, y, make_meta, int(meta_cfg["n_folds"]), int(meta_cfg["min_train"]), gap, embargo
     )
     tested = fold_id >= 0
     known = np.isfinite(y)

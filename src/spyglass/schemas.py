@@ -173,7 +173,7 @@ class TechnicalFeaturesSchema(_Dated):
 
 
 class FoldsSchema(pa.DataFrameModel):
-    """Walk-forward fold boundaries (train_base): inclusive dates, train ends an embargo before test starts."""
+    """Walk-forward fold boundaries (train_base): inclusive dates; training ends gap + embargo rows before the test."""
 
     fold: Series[int] = pa.Field(ge=0, unique=True)
     train_start: Series[pd.Timestamp]

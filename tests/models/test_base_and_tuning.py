@@ -53,8 +53,8 @@ def test_tune_is_seeded_and_prefers_less_regularisation_for_a_clear_signal():
     def build(params):
         return build_estimator("spyglass.models.base.elasticnet", params, 0)
 
-    best1, trials1 = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, 6, 2, 3, seed=7)
-    best2, trials2 = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, 6, 2, 3, seed=7)
+    best1, trials1 = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, 6, 2, 1, 3, seed=7)
+    best2, trials2 = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, 6, 2, 1, 3, seed=7)
     assert best1 == best2 and trials1["value"].tolist() == trials2["value"].tolist()
     assert best1["alpha"] == trials1.loc[trials1["value"].idxmin(), "params_alpha"]
     assert best1["alpha"] < 1.0 and best1["l1_ratio"] == 0.5

@@ -39,9 +39,9 @@ def test_oof_predictions_come_only_from_models_trained_before_the_embargo():
     result = fit_base_model(BaseModelSpec("spy", f"{__name__}.make_spy", {}, impute_median=False), x, y, folds, seed=0)
     assert np.isnan(result.oof[: folds[0].test_start]).all()
     for fold in folds:
-        assert np.all(result.oof[fold.test] == fold.test_start - 6)
+        assert np.all(result.oof[fold.test] == fold.test_start - 7)  # gap 1 + embargo 5 rows left out
     for last_train, first_test in SEEN[:-1]:
-        assert last_train + 5 < first_test
+        assert last_train + 6 < first_test
 
 
 def test_unknown_targets_are_never_trained_on_but_are_predicted():
@@ -65,7 +65,7 @@ def test_tuned_model_records_trials_per_fold_and_final():
         {"alpha": 0.1, "l1_ratio": 0.5},
         {"alpha": {"type": "float", "low": 1e-4, "high": 1.0, "log": True}},
     )
-    result = fit_base_model(spec, x, y, walk_forward_splits(400, 2, 150, 5), 0, TuningSpec(3, 2, 5))
+    result = fit_base_model(spec, x, y, walk_forward_splits(400, 2, 150, 5), 0, TuningSpec(3, 2, 1, 5))
     assert sorted(result.trials["fold"].unique()) == ["0", "1", "final"]
     assert len(result.trials) == 9
     assert 1e-4 <= result.final_params["alpha"] <= 1.0
@@ -76,7 +76,7 @@ def test_meta_learner_weights_the_informative_model_and_is_walk_forward():
     rng = np.random.default_rng(4)
     target = rng.normal(size=500)
     base = np.column_stack([target + rng.normal(scale=0.3, size=500), rng.normal(size=500)])
-    prediction, fold_id, folds = walk_forward_meta(base, target, lambda: make_meta_learner(True, True), 3, 100, 5)
+    prediction, fold_id, folds = walk_forward_meta(base, target, lambda: make_meta_learner(True, True), 3, 100, 1, 5)
     assert np.isnan(prediction[: folds[0].test_start]).all() and (fold_id[: folds[0].test_start] == -1).all()
     assert signal_metrics(prediction, target)["ic"] > 0.9
     weights = make_meta_learner(True, True).fit(base, target).coef_

@@ -1,7 +1,9 @@
-"""Walk-forward (expanding window) splits with an embargo: no fold trains on rows at or after its test block.
+"""Walk-forward splits: no fold trains on rows at or after its test block, nor on rows whose label overlaps it.
 
-Rows are trading days in date order. Row t's target is realised at t+1, so a training row must end at least
-`embargo` (>= the target horizon) rows before the first test row.
+Rows are trading days in date order. Row t's target is realised at t+1, so training must stop `gap` rows
+(>= the target horizon) before the test block: that purges labels that overlap the test period. `embargo`
+rows more are dropped as a margin against serial correlation. Training windows either expand from the first
+row or roll with a fixed length.
 """
 
 from __future__ import annotations
@@ -15,37 +17,57 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Fold:
-    """Row positions: train on [0, train_stop), test on [test_start, test_stop)."""
+    """Row positions: train on [train_start, train_stop), test on [test_start, test_stop)."""
 
     index: int
+    train_start: int
     train_stop: int
     test_start: int
     test_stop: int
 
     @property
     def train(self) -> np.ndarray:
-        return np.arange(self.train_stop)
+        return np.arange(self.train_start, self.train_stop)
 
     @property
     def test(self) -> np.ndarray:
         return np.arange(self.test_start, self.test_stop)
 
 
-def walk_forward_splits(n_rows: int, n_folds: int, min_train: int, embargo: int) -> list[Fold]:
-    """`n_folds` contiguous test blocks covering rows [min_train + embargo, n_rows), each trained on all
-    rows that end `embargo` rows before it. Raises ValueError when the rows cannot hold that many folds."""
-    if n_folds < 1 or min_train < 1 or embargo < 1:
-        raise ValueError("n_folds, min_train and embargo must be >= 1 (embargo >= the 1-day target horizon)")
-    first_test = min_train + embargo
+def walk_forward_splits(
+    n_rows: int,
+    n_folds: int,
+    min_train: int,
+    embargo: int,
+    gap: int = 1,
+    window: str = "expanding",
+    max_train: int | None = None,
+) -> list[Fold]:
+    """`n_folds` contiguous test blocks covering rows [min_train + gap + embargo, n_rows).
+
+    Each trains on rows ending `gap + embargo` rows before its block: all earlier rows (`window="expanding"`)
+    or the last `max_train` of them (`window="rolling"`). Raises ValueError when the rows cannot hold the folds.
+    """
+    if n_folds < 1 or min_train < 1 or gap < 1 or embargo < 0:
+        raise ValueError("need n_folds >= 1, min_train >= 1, gap >= 1 (the 1-day target horizon), embargo >= 0")
+    if window not in ("expanding", "rolling"):
+        raise ValueError(f"window must be 'expanding' or 'rolling', not {window!r}")
+    if window == "rolling" and not max_train:
+        raise ValueError("a rolling window needs max_train (its length in rows)")
+    separation = gap + embargo
+    first_test = min_train + separation
     if n_rows - first_test < n_folds:
         raise ValueError(
-            f"{n_rows} rows cannot hold {n_folds} test folds after min_train={min_train} + embargo={embargo}"
+            f"{n_rows} rows cannot hold {n_folds} test folds after "
+            f"min_train={min_train} + gap={gap} + embargo={embargo}"
         )
     edges = np.linspace(first_test, n_rows, n_folds + 1).round().astype(int)
-    return [
-        Fold(index=i, train_stop=int(start - embargo), test_start=int(start), test_stop=int(stop))
-        for i, (start, stop) in enumerate(itertools.pairwise(edges))
-    ]
+    folds = []
+    for i, (start, stop) in enumerate(itertools.pairwise(edges)):
+        train_stop = int(start - separation)
+        train_start = max(0, train_stop - max_train) if window == "rolling" else 0
+        folds.append(Fold(i, train_start, train_stop, int(start), int(stop)))
+    return folds
 
 
 def folds_table(folds: list[Fold], dates: pd.Series) -> pd.DataFrame:
@@ -54,11 +76,11 @@ def folds_table(folds: list[Fold], dates: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "fold": [f.index for f in folds],
-            "train_start": [d.iloc[0] for _ in folds],
+            "train_start": [d.iloc[f.train_start] for f in folds],
             "train_end": [d.iloc[f.train_stop - 1] for f in folds],
             "test_start": [d.iloc[f.test_start] for f in folds],
             "test_end": [d.iloc[f.test_stop - 1] for f in folds],
-            "n_train": [f.train_stop for f in folds],
+            "n_train": [f.train_stop - f.train_start for f in folds],
             "n_test": [f.test_stop - f.test_start for f in folds],
         }
     )

@@ -1,6 +1,6 @@
 """Out-of-fold predictions for base learners and the walk-forward stack on top of them.
 
-Every prediction in an OOF table comes from a model fitted only on rows ending an embargo before it.
+Every prediction in an OOF table comes from a model fitted only on rows ending gap + embargo rows before it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class TuningSpec:
 
     n_trials: int
     inner_folds: int
+    gap: int
     embargo: int
 
 
@@ -61,7 +62,16 @@ def _fit_with_params(
     params, trials = dict(spec.params), pd.DataFrame()
     if tuning is not None and tuning.n_trials > 0 and spec.search_space:
         params, trials = tune(
-            build, spec.params, spec.search_space, x, y, tuning.n_trials, tuning.inner_folds, tuning.embargo, seed
+            build,
+            spec.params,
+            spec.search_space,
+            x,
+            y,
+            tuning.n_trials,
+            tuning.inner_folds,
+            tuning.gap,
+            tuning.embargo,
+            seed,
         )
         trials = trials.assign(model=spec.name, fold=fold_label)
     return build(params).fit(x, y), params, trials
@@ -102,13 +112,14 @@ def walk_forward_meta(
     make_meta: Callable[[], LinearRegression],
     n_folds: int,
     min_train: int,
+    gap: int,
     embargo: int,
 ) -> tuple[np.ndarray, np.ndarray, list[Fold]]:
     """Meta-learner OOF predictions over the base OOF rows, walk-forward; returns (predictions, fold ids, folds).
 
     Rows outside every test block get NaN and fold id -1.
     """
-    folds = walk_forward_splits(len(target), n_folds, min_train, embargo)
+    folds = walk_forward_splits(len(target), n_folds, min_train, embargo, gap)
     prediction = np.full(len(target), np.nan)
     fold_id = np.full(len(target), -1)
     for fold in folds:

@@ -30,11 +30,13 @@ def suggest(trial: optuna.Trial, space: dict[str, dict[str, Any]]) -> dict[str, 
     return params
 
 
-def walk_forward_mse(make_model: Callable[[], Any], x: np.ndarray, y: np.ndarray, n_folds: int, embargo: int) -> float:
-    """Mean squared error averaged over an inner walk-forward split of (x, y) (all targets known)."""
+def walk_forward_mse(
+    make_model: Callable[[], Any], x: np.ndarray, y: np.ndarray, n_folds: int, gap: int, embargo: int
+) -> float:
+    """Mean squared error averaged over an inner expanding walk-forward split of (x, y) (all targets known)."""
     min_train = max(len(y) // (n_folds + 1), 1)
     errors = []
-    for fold in walk_forward_splits(len(y), n_folds, min_train, embargo):
+    for fold in walk_forward_splits(len(y), n_folds, min_train, embargo, gap):
         model = make_model().fit(x[fold.train], y[fold.train])
         errors.append(float(np.mean((model.predict(x[fold.test]) - y[fold.test]) ** 2)))
     return float(np.mean(errors))
@@ -48,6 +50,7 @@ def tune(
     y: np.ndarray,
     n_trials: int,
     inner_folds: int,
+    gap: int,
     embargo: int,
     seed: int,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -57,7 +60,7 @@ def tune(
 
     def objective(trial: optuna.Trial) -> float:
         params = {**base_params, **suggest(trial, space)}
-        return walk_forward_mse(lambda: build(params), x, y, inner_folds, embargo)
+        return walk_forward_mse(lambda: build(params), x, y, inner_folds, gap, embargo)
 
     study.optimize(objective, n_trials=n_trials)
     trials = study.trials_dataframe(attrs=("number", "value", "params"))
