@@ -23,6 +23,7 @@ SMALL_OVERRIDES = [
     "cv.n_folds=3",
     "cv.min_train=200",
     "tuning.n_trials=2",
+    "tuning.storage=null",
     "meta.n_folds=2",
     "meta.min_train=100",
     "model.xgboost.params.n_estimators=20",

@@ -20,11 +20,11 @@ from spyglass.models.registry import model_manifest
 from spyglass.models.stacking import (
     BaseModelSpec,
     FitResult,
-    TuningSpec,
     fit_base_model,
     make_meta_learner,
     walk_forward_meta,
 )
+from spyglass.models.tuning import TuningSpec
 from spyglass.options.features import OptionsAnalytics, OptionsFeatureSpec, options_analytics
 
 
@@ -70,7 +70,11 @@ def base_model_predictions(
         len(y), int(cv["n_folds"]), int(cv["min_train"]), int(cv["embargo"]), int(cv["gap"]), cv["window"],
         cv["max_train"],
     )  # fmt: skip
-    tuning = TuningSpec(int(cfg["tuning"]["n_trials"]), int(cv["inner_folds"]), int(cv["gap"]), int(cv["embargo"]))
+    tuning_cfg = cfg["tuning"]
+    tuning = TuningSpec(
+        int(tuning_cfg["n_trials"]), int(cv["inner_folds"]), int(cv["gap"]), int(cv["embargo"]),
+        tuning_cfg["storage"], bool(tuning_cfg["prune"]),
+    )  # fmt: skip
     first_test = folds[0].test_start
 
     oof = pd.DataFrame({"date": frame.dates, "fold": -1, "target": frame.target})

@@ -5,7 +5,9 @@ import optuna
 import pytest
 
 from spyglass.models.base import build_estimator
-from spyglass.models.tuning import suggest, tune
+from spyglass.models.tuning import TuningSpec, suggest, tune
+
+SPEC = TuningSpec(n_trials=6, inner_folds=2, gap=1, embargo=3)
 
 
 @pytest.mark.parametrize(
@@ -53,8 +55,8 @@ def test_tune_is_seeded_and_prefers_less_regularisation_for_a_clear_signal():
     def build(params):
         return build_estimator("spyglass.models.base.elasticnet", params, 0)
 
-    best1, trials1 = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, 6, 2, 1, 3, seed=7)
-    best2, trials2 = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, 6, 2, 1, 3, seed=7)
+    best1, trials1 = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, SPEC, seed=7)
+    best2, trials2 = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, SPEC, seed=7)
     assert best1 == best2 and trials1["value"].tolist() == trials2["value"].tolist()
     assert best1["alpha"] == trials1.loc[trials1["value"].idxmin(), "params_alpha"]
     assert best1["alpha"] < 1.0 and best1["l1_ratio"] == 0.5
@@ -67,3 +69,38 @@ def test_median_imputation_uses_only_the_rows_the_model_is_fitted_on():
     assert model[0].statistics_.tolist() == [2.0]  # the median of the training rows, whatever comes later
     raw = build_estimator("spyglass.models.base.xgboost_regressor", {"n_estimators": 1}, seed=0, impute_median=False)
     assert not hasattr(raw, "steps")
+
+
+def test_pruning_stops_bad_trials_and_history_tracks_the_best_so_far():
+    from spyglass.models.tuning import optimisation_history
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(400, 2))
+    y = x[:, 0] + rng.normal(scale=0.1, size=400)
+    space = {"alpha": {"type": "float", "low": 1e-4, "high": 100.0, "log": True}}
+    spec = TuningSpec(n_trials=20, inner_folds=3, gap=1, embargo=3, prune=True)
+
+    def build(params):
+        return build_estimator("spyglass.models.base.elasticnet", params, 0)
+
+    _, trials = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, spec, seed=1)
+    assert (trials["state"] == "PRUNED").any()
+    history = optimisation_history(trials.assign(model="elasticnet", fold="final"))
+    assert list(history.columns) == ["trial", "elasticnet"]
+    assert history["elasticnet"].is_monotonic_decreasing
+    assert history["elasticnet"].iloc[-1] == trials["value"].min()
+
+
+def test_a_study_in_a_file_storage_is_recreated_on_every_run(tmp_path):
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(200, 2)), rng.normal(size=200)
+    space = {"alpha": {"type": "float", "low": 1e-3, "high": 1.0, "log": True}}
+    spec = TuningSpec(n_trials=3, inner_folds=2, gap=1, embargo=1, storage=f"sqlite:///{tmp_path}/sub/optuna.db")
+
+    def build(params):
+        return build_estimator("spyglass.models.base.elasticnet", params, 0)
+
+    first = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, spec, seed=3, study_name="en-final")[1]
+    second = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, spec, seed=3, study_name="en-final")[1]
+    assert len(second) == 3 and second["value"].tolist() == first["value"].tolist()
+    assert (tmp_path / "sub" / "optuna.db").exists()

@@ -6,7 +6,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from spyglass.models.cv import walk_forward_splits
 from spyglass.models.evaluation import signal_metrics
-from spyglass.models.stacking import BaseModelSpec, TuningSpec, fit_base_model, make_meta_learner, walk_forward_meta
+from spyglass.models.stacking import BaseModelSpec, fit_base_model, make_meta_learner, walk_forward_meta
+from spyglass.models.tuning import TuningSpec
 
 SEEN: list[tuple[int, int]] = []
 

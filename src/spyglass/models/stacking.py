@@ -15,7 +15,7 @@ from sklearn.linear_model import LinearRegression
 
 from spyglass.models.base import build_estimator
 from spyglass.models.cv import Fold, walk_forward_splits
-from spyglass.models.tuning import tune
+from spyglass.models.tuning import TuningSpec, tune
 
 
 @dataclass(frozen=True)
@@ -27,16 +27,6 @@ class BaseModelSpec:
     params: dict[str, Any]
     search_space: dict[str, Any] = field(default_factory=dict)
     impute_median: bool = True  # fill gaps with the training window's median (see build_estimator)
-
-
-@dataclass(frozen=True)
-class TuningSpec:
-    """Nested tuning settings; `n_trials == 0` means fixed params."""
-
-    n_trials: int
-    inner_folds: int
-    gap: int
-    embargo: int
 
 
 @dataclass
@@ -61,18 +51,8 @@ def _fit_with_params(
 
     params, trials = dict(spec.params), pd.DataFrame()
     if tuning is not None and tuning.n_trials > 0 and spec.search_space:
-        params, trials = tune(
-            build,
-            spec.params,
-            spec.search_space,
-            x,
-            y,
-            tuning.n_trials,
-            tuning.inner_folds,
-            tuning.gap,
-            tuning.embargo,
-            seed,
-        )
+        study = f"{spec.name}-{fold_label}"
+        params, trials = tune(build, spec.params, spec.search_space, x, y, tuning, seed, study)
         trials = trials.assign(model=spec.name, fold=fold_label)
     return build(params).fit(x, y), params, trials
 
