@@ -3,14 +3,12 @@
 Writes OOF predictions, fold boundaries, Optuna trials, the refitted models with a manifest, and metrics.
 """
 
-from pathlib import Path
-
-import joblib
 from omegaconf import DictConfig
 
 from spyglass.cli import log, run_stage
 from spyglass.config import to_plain
-from spyglass.io import json_text, read_table, replace_dir, write_json, write_parquet, write_with
+from spyglass.io import read_table, replace_dir, write_json, write_parquet, write_with
+from spyglass.models.registry import save_models
 from spyglass.models.tuning import optimisation_history
 from spyglass.pipeline import base_model_predictions
 from spyglass.schemas import (
@@ -37,19 +35,13 @@ def main(cfg: DictConfig) -> None:
     oof = validate(training.oof, BaseOofSchema, "base OOF predictions")
     folds = validate(training.folds, FoldsSchema, "walk-forward folds")
 
-    def save_models(directory: Path) -> None:
-        for name, result in training.models.items():
-            joblib.dump(result.final_model, directory / f"{name}.joblib")
-        (directory / "manifest.json").write_text(json_text(training.manifest))
-        best = {name: result.final_params for name, result in training.models.items()}
-        (directory / "best_params.json").write_text(json_text(best))
-
     write_parquet(oof, cfg.paths.base_oof)
     write_parquet(folds, cfg.paths.folds)
     write_parquet(training.trials, cfg.paths.trials)
     history = optimisation_history(training.trials)  # only a `trial` column when nothing was tuned
     write_with(lambda tmp: history.to_csv(tmp, index=False), f"{cfg.paths.plots_dir}/optuna_history.csv")
-    replace_dir(save_models, cfg.paths.base_dir)
+    models = {name: result.final_model for name, result in training.models.items()}
+    replace_dir(lambda directory: save_models(directory, models, training.manifest), cfg.paths.base_dir)
     write_json({"oof": training.metrics, "folds": len(folds)}, f"{cfg.paths.metrics_dir}/train_base.json")
     for name, metrics in training.metrics.items():
         log.info("train_base: %s OOF %s", name, metrics)

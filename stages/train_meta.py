@@ -17,6 +17,7 @@ def main(cfg: DictConfig) -> None:
     write_parquet(oof, cfg.paths.meta_oof)
     write_with(lambda tmp: joblib.dump({"model": meta.model, "inputs": meta.inputs}, tmp), cfg.paths.meta_model)
     write_json(meta.metrics, f"{cfg.paths.metrics_dir}/train_meta.json")
+    write_with(lambda tmp: meta.rolling_ic.round(6).to_csv(tmp, index=False), f"{cfg.paths.plots_dir}/rolling_ic.csv")
     log.info("train_meta: stack OOF %s, weights %s", meta.metrics["stack"], meta.metrics["weights"])
 
 

@@ -15,7 +15,7 @@ import polars as pl
 
 from spyglass.features.assemble import model_frame_from_tables
 from spyglass.models.cv import folds_table, walk_forward_splits
-from spyglass.models.evaluation import signal_metrics
+from spyglass.models.evaluation import rolling_ic, signal_metrics
 from spyglass.models.registry import model_manifest
 from spyglass.models.stacking import (
     BaseModelSpec,
@@ -119,6 +119,7 @@ class MetaTraining:
     model: Any
     inputs: list[str]
     metrics: dict[str, Any]
+    rolling_ic: pd.DataFrame  # date, stack and each base model: IC over the last meta.rolling_ic_window rows
 
 
 def stacked_predictions(base_oof: pd.DataFrame, meta_cfg: dict, gap: int, embargo: int) -> MetaTraining:
@@ -146,4 +147,13 @@ def stacked_predictions(base_oof: pd.DataFrame, meta_cfg: dict, gap: int, embarg
         "folds": len(folds),
     }
     oof = pd.DataFrame({"date": base_oof["date"], "fold": fold_id, "target": y, "prediction": prediction})
-    return MetaTraining(oof=oof[tested].reset_index(drop=True), model=final, inputs=columns, metrics=metrics)
+    series = {
+        "stack": prediction[tested],
+        **{n: base_oof[c].to_numpy()[tested] for n, c in zip(names, columns, strict=True)},
+    }
+    ic = rolling_ic(
+        base_oof["date"][tested].reset_index(drop=True), y[tested], series, int(meta_cfg["rolling_ic_window"])
+    )
+    return MetaTraining(
+        oof=oof[tested].reset_index(drop=True), model=final, inputs=columns, metrics=metrics, rolling_ic=ic
+    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 
@@ -91,3 +92,14 @@ def test_signal_metrics_by_hand():
     assert m["hit_rate"] == pytest.approx(0.75)
     assert m["rank_ic"] == pytest.approx(1.0)
     assert m["n"] == 4
+
+
+def test_rolling_ic_by_hand_and_only_on_known_targets():
+    from spyglass.models.evaluation import rolling_ic
+
+    dates = pd.Series(pd.bdate_range("2020-01-01", periods=6))
+    target = np.array([1.0, 2.0, 3.0, 5.0, 4.0, np.nan])
+    ic = rolling_ic(dates, target, {"good": np.array([1.0, 2.0, 3.0, 5.0, 4.0, 9.0]), "bad": -target}, window=3)
+    assert list(ic.columns) == ["date", "good", "bad"] and len(ic) == 5
+    assert np.isnan(ic["good"].iloc[1]) and ic["good"].iloc[2] == pytest.approx(1.0)
+    assert ic["bad"].iloc[4] == pytest.approx(-1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy.stats import spearmanr
 
 
@@ -20,3 +21,17 @@ def signal_metrics(prediction: np.ndarray, target: np.ndarray) -> dict[str, floa
         "hit_rate": float(np.mean(np.sign(p) == np.sign(y))),
         "n": len(y),
     }
+
+
+def rolling_ic(dates: pd.Series, target: np.ndarray, predictions: dict[str, np.ndarray], window: int) -> pd.DataFrame:
+    """Rolling Pearson IC of each prediction with the realised target over `window` rows (NaN until full).
+
+    Rows whose target is not yet known are dropped first.
+    """
+    known = np.isfinite(target)
+    frame = pd.DataFrame({name: values[known] for name, values in predictions.items()})
+    realised = pd.Series(target[known])
+    ic = frame.apply(lambda column: column.rolling(window).corr(realised))
+    return pd.concat(
+        [pd.DataFrame({"date": pd.to_datetime(dates[known]).dt.strftime("%Y-%m-%d").to_numpy()}), ic], axis=1
+    )

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
+from pathlib import Path
 from typing import Any
 
+import joblib
+import numpy as np
 import pandas as pd
+
+from spyglass.io import json_text
 
 LIBRARIES = ("scikit-learn", "xgboost-cpu", "lightgbm", "numpy", "pandas", "spyglass")
 
@@ -33,3 +39,49 @@ def model_manifest(
         "oof_metrics": metrics,
         "versions": library_versions(),
     }
+
+
+class FeatureMismatchError(ValueError):
+    """Input columns differ from the ones the models were trained on."""
+
+
+def save_models(directory: Path, models: dict[str, Any], manifest: dict[str, Any]) -> None:
+    """Write each fitted model as <name>.joblib, the manifest, and the best params beside them."""
+    for name, model in models.items():
+        joblib.dump(model, directory / f"{name}.joblib")
+    (directory / "manifest.json").write_text(json_text(manifest))
+    best = {name: entry["params"] for name, entry in manifest["models"].items()}
+    (directory / "best_params.json").write_text(json_text(best))
+
+
+def load_models(directory: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(manifest, {name: fitted model}) from a directory written by save_models."""
+    directory = Path(directory)
+    manifest = json.loads((directory / "manifest.json").read_text())
+    return manifest, {name: joblib.load(directory / entry["file"]) for name, entry in manifest["models"].items()}
+
+
+def feature_matrix(manifest: dict[str, Any], features: pd.DataFrame) -> np.ndarray:
+    """The columns the models expect, in their order; FeatureMismatchError names what is missing or extra."""
+    expected = list(manifest["features"])
+    given = [c for c in features.columns if c != "date"]
+    missing = [c for c in expected if c not in given]
+    extra = [c for c in given if c not in expected]
+    if missing or extra:
+        raise FeatureMismatchError(
+            f"input does not match the models' manifest (trained {manifest['train_start']}..{manifest['train_end']}): "
+            f"missing {missing or 'none'}, unexpected {extra or 'none'}"
+        )
+    return features[expected].to_numpy(dtype=float)
+
+
+def score(base_dir: str | Path, meta_path: str | Path, features: pd.DataFrame) -> pd.DataFrame:
+    """Predictions of every saved base model and of the stack for the given feature rows."""
+    manifest, models = load_models(base_dir)
+    x = feature_matrix(manifest, features)
+    predictions = pd.DataFrame({f"pred_{name}": model.predict(x) for name, model in models.items()})
+    meta = joblib.load(meta_path)
+    predictions["prediction"] = meta["model"].predict(predictions[meta["inputs"]].to_numpy())
+    if "date" in features:
+        predictions.insert(0, "date", features["date"].to_numpy())
+    return predictions
