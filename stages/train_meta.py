@@ -6,6 +6,7 @@ from omegaconf import DictConfig
 from spyglass.cli import log, run_stage
 from spyglass.config import to_plain
 from spyglass.io import read_table, write_json, write_parquet, write_with
+from spyglass.models.registry import stack_manifest
 from spyglass.pipeline import stacked_predictions
 from spyglass.schemas import BaseOofSchema, MetaOofSchema, validate
 
@@ -16,6 +17,8 @@ def main(cfg: DictConfig) -> None:
     oof = validate(meta.oof, MetaOofSchema, "meta OOF predictions")
     write_parquet(oof, cfg.paths.meta_oof)
     write_with(lambda tmp: joblib.dump({"model": meta.model, "inputs": meta.inputs}, tmp), cfg.paths.meta_model)
+    manifest = stack_manifest(meta.inputs, base["date"][base["target"].notna()], to_plain(cfg.meta), meta.metrics)
+    write_json(manifest, cfg.paths.meta_manifest)
     write_json(meta.metrics, f"{cfg.paths.metrics_dir}/train_meta.json")
     write_with(lambda tmp: meta.rolling_ic.round(6).to_csv(tmp, index=False), f"{cfg.paths.plots_dir}/rolling_ic.csv")
     log.info("train_meta: stack OOF %s, weights %s", meta.metrics["stack"], meta.metrics["weights"])

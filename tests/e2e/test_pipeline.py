@@ -98,6 +98,8 @@ def test_first_repro_runs_every_stage_and_outputs_meet_their_schemas(repo, first
     assert metrics["strategy"]["cagr"] <= metrics["strategy_gross"]["cagr"]
     manifest = json.loads((repo / "data/models/base/manifest.json").read_text())
     assert manifest["features"] and set(manifest["models"]) == {"elasticnet", "xgboost", "lightgbm"}
+    stack = json.loads((repo / "data/models/meta_manifest.json").read_text())
+    assert stack["inputs"] == [c for c in base.columns if c.startswith("pred_")]
     for plot in ("equity", "drawdown", "allocation"):
         assert len(pd.read_csv(repo / f"plots/{plot}.csv")) > 100
 

@@ -41,6 +41,20 @@ def model_manifest(
     }
 
 
+def stack_manifest(
+    inputs: list[str], train_dates: pd.Series, params: dict[str, Any], metrics: dict[str, Any]
+) -> dict[str, Any]:
+    """Manifest of the meta-learner: its inputs (base prediction columns, in order), window, params, metrics."""
+    return {
+        "model": {"file": "meta.joblib", "params": params},
+        "inputs": list(inputs),
+        "train_start": pd.Timestamp(train_dates.iloc[0]).strftime("%Y-%m-%d"),
+        "train_end": pd.Timestamp(train_dates.iloc[-1]).strftime("%Y-%m-%d"),
+        "metrics": metrics,
+        "versions": library_versions(),
+    }
+
+
 class FeatureMismatchError(ValueError):
     """Input columns differ from the ones the models were trained on."""
 
