@@ -2,10 +2,12 @@
 
 from pathlib import Path
 
+import pandas as pd
 from omegaconf import DictConfig
 
-from spyglass.backtest.engine import run_backtest
+from spyglass.backtest.engine import backtest_with_benchmarks
 from spyglass.backtest.report import backtest_summary, plot_tables
+from spyglass.backtest.tearsheet import render_charts, tearsheet_html
 from spyglass.cli import log, run_stage
 from spyglass.io import read_table, write_json, write_parquet, write_with
 from spyglass.schemas import AllocationsSchema, BacktestDailySchema, PricesSchema, validate
@@ -15,13 +17,23 @@ def main(cfg: DictConfig) -> None:
     allocations = read_table(cfg.paths.allocations, AllocationsSchema)
     prices = read_table(cfg.paths.prices, PricesSchema)
     rf, cost_bps = float(cfg.data.risk_free_rate), float(cfg.backtest.cost_bps)
-    daily = validate(run_backtest(allocations, prices, cost_bps, rf), BacktestDailySchema, "backtest")
-    summary = backtest_summary(daily, cost_bps)
+    slippage_bps = float(cfg.backtest.slippage_bps)
+    daily = validate(
+        backtest_with_benchmarks(allocations, prices, cost_bps, rf, slippage_bps), BacktestDailySchema, "backtest"
+    )
+    n_trials = max(len(pd.read_parquet(cfg.paths.trials)), 1)  # every Optuna trial run to get here
+    summary = backtest_summary(daily, cost_bps, n_trials)
 
     write_parquet(daily, cfg.paths.backtest_daily)
     for name, table in plot_tables(daily, allocations).items():
         write_with(lambda tmp, t=table: t.to_csv(tmp, index=False), Path(cfg.paths.plots_dir) / name)
     write_json(summary, f"{cfg.paths.metrics_dir}/backtest.json")
+    charts = render_charts(daily, allocations)
+    reports = Path(cfg.paths.reports_dir)
+    for name, png in charts.items():
+        write_with(lambda tmp, data=png: tmp.write_bytes(data), reports / f"{name}.png")
+    page = tearsheet_html(summary, charts, f"spyglass backtest: {cfg.data.ticker} ({cfg.data.source})")
+    write_with(lambda tmp: tmp.write_text(page), reports / "tearsheet.html")
     log.info(
         "backtest %s..%s: strategy %s | buy-and-hold %s",
         summary["period"]["start"],

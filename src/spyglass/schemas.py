@@ -215,6 +215,7 @@ class AllocationsSchema(_Dated):
     allocation_raw: Series[float]
     allocation_clipped: Series[float]
     allocation: Series[float]
+    allocation_vol_target: Series[float]  # benchmark: volatility target only, same bounds and smoothing
 
 
 class BacktestDailySchema(_Dated):
@@ -231,6 +232,10 @@ class BacktestDailySchema(_Dated):
     equity: Series[float] = pa.Field(gt=0)
     benchmark_equity: Series[float] = pa.Field(gt=0)
     drawdown: Series[float] = pa.Field(le=0)
+    vol_target_position: Series[float]  # the volatility-target-only benchmark, same bounds and costs
+    vol_target_return: Series[float]
+    vol_target_return_gross: Series[float]
+    vol_target_equity: Series[float] = pa.Field(gt=0)
 
 
 def empty_frame(schema: type[pap.DataFrameModel]) -> pl.DataFrame:

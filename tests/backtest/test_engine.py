@@ -67,3 +67,46 @@ def test_a_risk_free_column_in_the_prices_overrides_the_constant_rate():
     daily = run_backtest(allocations.assign(allocation=0.0), prices, 0.0, risk_free_rate=0.5)
     np.testing.assert_allclose(daily["risk_free_return"], [1e-4, 2e-4, 3e-4, 4e-4])
     np.testing.assert_allclose(daily["strategy_return"], daily["risk_free_return"])  # all cash earns the rate
+
+
+def test_slippage_adds_to_the_cost_per_unit_turnover():
+    prices, allocations = setup()
+    plain = run_backtest(allocations, prices, cost_bps=10.0, risk_free_rate=0.0)
+    slipped = run_backtest(allocations, prices, cost_bps=10.0, risk_free_rate=0.0, slippage_bps=5.0)
+    np.testing.assert_allclose(slipped["cost"], plain["cost"] * 1.5)
+
+
+def test_vol_target_benchmark_runs_with_the_same_costs_and_is_summarised():
+    from spyglass.backtest.engine import backtest_with_benchmarks
+    from spyglass.backtest.report import rolling_sharpe
+
+    prices, allocations = setup()
+    allocations["allocation_vol_target"] = [0.5, 0.5, 1.0, 1.0]
+    daily = backtest_with_benchmarks(allocations, prices, 10.0, 0.0)
+    np.testing.assert_allclose(daily["vol_target_position"], [0.5, 0.5, 1.0, 1.0])
+    np.testing.assert_allclose(daily["vol_target_return"], [0.05 - 5e-4, -0.05, 0.0 - 5e-4, 0.1])
+    summary = backtest_summary(daily, 10.0)
+    assert summary["vol_target"]["turnover"] == pytest.approx((0.5 + 0 + 0.5 + 0) / 4 * 252)
+    tables = plot_tables(daily, allocations)
+    assert list(tables["rolling_sharpe.csv"].columns) == ["date", "strategy", "buy_and_hold", "vol_target"]
+    r = pd.Series(np.random.default_rng(0).normal(0.001, 0.01, 300))
+    expected = r.iloc[-252:].mean() / r.iloc[-252:].std() * np.sqrt(252)
+    assert rolling_sharpe(r, r * 0).iloc[-1] == pytest.approx(expected)
+
+
+def test_tearsheet_is_self_contained_with_every_metric_and_chart():
+    from spyglass.backtest.engine import backtest_with_benchmarks
+    from spyglass.backtest.metrics import METRICS
+    from spyglass.backtest.tearsheet import render_charts, tearsheet_html
+
+    prices, allocations = setup()
+    allocations["allocation_vol_target"] = 1.0
+    daily = backtest_with_benchmarks(allocations, prices, 2.0, 0.0)
+    charts = render_charts(daily, allocations)
+    assert set(charts) == {"equity", "drawdown", "allocation", "rolling_sharpe"}
+    assert all(png.startswith(b"\x89PNG") for png in charts.values())
+    page = tearsheet_html(backtest_summary(daily, 2.0), charts, "test <run>")
+    assert "test &lt;run&gt;" in page and page.count("data:image/png;base64,") == 4
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    for metric in METRICS.values():
+        assert f">{metric.title}</th>" in page

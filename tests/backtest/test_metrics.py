@@ -51,3 +51,54 @@ def test_compute_metrics_iterates_the_registry():
     assert compute_metrics(S, ["sharpe"]) == {"sharpe": round(METRICS["sharpe"].compute(S), 6)}
     with pytest.raises(ValueError, match="at least 2"):
         compute_metrics(ReturnSeries(np.array([0.1]), np.ones(1)))
+
+
+def test_drawdown_duration_and_break_even_cost_by_hand():
+    s = ReturnSeries(np.array([0.1, -0.1, 0.05, 0.1, -0.01]), np.ones(5))
+    assert METRICS["max_drawdown_days"].compute(s) == 2.0
+    traded = ReturnSeries(np.array([0.01, 0.02]), np.array([1.0, 0.0]))
+    assert METRICS["break_even_cost_bps"].compute(traded) == pytest.approx(0.015 / 1.0 * 10_000)
+    assert compute_metrics(ReturnSeries(np.array([0.01, 0.02]), np.zeros(2)), ["break_even_cost_bps"]) == {
+        "break_even_cost_bps": None
+    }
+
+
+def hull_reference(fwd, rf, pos):
+    """The competition's scoring steps, written out as in its code."""
+    strat = rf * (1 - pos) + pos * fwd
+    sx = strat - rf
+    n = len(fwd)
+    s_mean = np.prod(1 + sx) ** (1 / n) - 1
+    s_std = np.std(strat, ddof=1)
+    sharpe = s_mean / s_std * np.sqrt(252)
+    vol_pen = 1 + max(0, s_std / np.std(fwd, ddof=1) - 1.2)
+    m_mean = np.prod(1 + fwd - rf) ** (1 / n) - 1
+    gap = max(0, (m_mean - s_mean) * 100 * 252)
+    return min(sharpe / (vol_pen * (1 + gap**2 / 100)), 1e6)
+
+
+@pytest.mark.parametrize("scale", [0.3, 1.0, 2.0])
+def test_hull_score_matches_the_competition_formula(scale):
+    rng = np.random.default_rng(1)
+    fwd, rf = rng.normal(0.0004, 0.01, 500), np.full(500, 0.0001)
+    pos = np.clip(scale * (1 + rng.normal(0, 0.3, 500)), 0, 2)
+    strat = rf * (1 - pos) + pos * fwd
+    ours = METRICS["hull_score"].compute(ReturnSeries(strat, pos, rf, market=fwd))
+    assert ours == pytest.approx(hull_reference(fwd, rf, pos), rel=1e-12)
+
+
+def test_hull_score_refuses_positions_outside_0_2_and_needs_the_market():
+    with pytest.raises(ValueError, match=r"\[0, 2\]"):
+        METRICS["hull_score"].compute(ReturnSeries(np.zeros(3) + 0.01, np.array([1.0, 2.5, 1.0]), market=np.zeros(3)))
+    assert np.isnan(METRICS["hull_score"].compute(ReturnSeries(np.array([0.01, 0.02]), np.ones(2))))
+
+
+def test_deflated_sharpe_by_hand_and_it_falls_with_more_trials():
+    from scipy.stats import kurtosis, norm, skew
+
+    r = np.random.default_rng(2).normal(0.001, 0.01, 1000)
+    sr = r.mean() / r.std(ddof=1)
+    psr = norm.cdf(sr * np.sqrt(999) / np.sqrt(1 - skew(r) * sr + (kurtosis(r, fisher=False) - 1) / 4 * sr**2))
+    assert METRICS["deflated_sharpe"].compute(ReturnSeries(r, np.ones(1000))) == pytest.approx(psr)
+    many = METRICS["deflated_sharpe"].compute(ReturnSeries(r, np.ones(1000), n_trials=200))
+    assert many < psr

@@ -100,8 +100,11 @@ def test_first_repro_runs_every_stage_and_outputs_meet_their_schemas(repo, first
     assert manifest["features"] and set(manifest["models"]) == {"elasticnet", "xgboost", "lightgbm"}
     stack = json.loads((repo / "data/models/meta_manifest.json").read_text())
     assert stack["inputs"] == [c for c in base.columns if c.startswith("pred_")]
-    for plot in ("equity", "drawdown", "allocation"):
+    for plot in ("equity", "drawdown", "allocation", "rolling_sharpe"):
         assert len(pd.read_csv(repo / f"plots/{plot}.csv")) > 100
+    assert {"strategy", "vol_target", "buy_and_hold"} <= set(metrics)
+    page = (repo / "reports/tearsheet.html").read_text()
+    assert page.count("data:image/png;base64,") == 4 and "Hull Tactical competition score" in page
 
 
 def test_second_repro_runs_nothing(repo, first_repro):

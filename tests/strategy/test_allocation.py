@@ -4,11 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spyglass.strategy.allocation import ewma_variance, get_allocations
+from spyglass.strategy.allocation import get_allocations
 
 CFG = {
     "method": "kelly",
+    "vol_model": "ewma",
     "kelly_fraction": 0.5,
+    "target_vol": 0.15,
+    "sharpe_tilt": 10.0,
     "vol_halflife": 10,
     "min_position": 0.0,
     "max_position": 2.0,
@@ -28,7 +31,7 @@ def market(n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_kelly_position_is_fraction_times_mu_over_variance():
     prices, predictions = market()
     out = get_allocations(predictions, prices, CFG)
-    variance = ewma_variance(prices["adj_close"].pct_change(), 10)
+    variance = prices["adj_close"].pct_change().pow(2).ewm(halflife=10, min_periods=10).mean()
     expected = 0.5 * predictions.set_index("date")["prediction"] / variance.set_axis(prices["date"])
     np.testing.assert_allclose(out["allocation_raw"], expected.reindex(out["date"]).to_numpy())
     np.testing.assert_allclose(out["vol_estimate"] ** 2 / 252, variance.set_axis(prices["date"]).reindex(out["date"]))
@@ -46,6 +49,7 @@ def test_positions_are_clipped_to_bounds_and_steps_kept():
         "allocation_raw",
         "allocation_clipped",
         "allocation",
+        "allocation_vol_target",
     ]
 
 
@@ -71,7 +75,36 @@ def test_allocation_at_t_ignores_everything_after_t():
 
 def test_bad_config_is_refused():
     prices, predictions = market()
-    with pytest.raises(ValueError, match="unknown allocation method"):
+    with pytest.raises(ValueError, match=r"unknown allocation\.method"):
         get_allocations(predictions, prices, {**CFG, "method": "magic"})
     with pytest.raises(ValueError, match="min_position"):
         get_allocations(predictions, prices, {**CFG, "min_position": 3.0})
+
+
+def test_vol_target_sizing_and_the_vol_target_only_benchmark():
+    prices, predictions = market()
+    out = get_allocations(predictions, prices, {**CFG, "method": "vol_target", "max_position": 10.0})
+    sigma_daily = out["vol_estimate"] / np.sqrt(252)
+    expected = 0.15 / out["vol_estimate"] * (1 + 10.0 * out["prediction"] / sigma_daily)
+    np.testing.assert_allclose(out["allocation_raw"], expected)
+    np.testing.assert_allclose(out["allocation_vol_target"], (0.15 / out["vol_estimate"]).clip(0, 10.0))
+
+
+def test_garch_vol_is_fitted_before_the_first_prediction_only():
+    from spyglass.data.garch import GarchParams, simulate_returns
+
+    prices, predictions = market(n=900, seed=3)
+    garch = GarchParams(mu=0.03, omega=0.02, alpha=0.09, beta=0.89, nu=6.0)
+    log_returns = simulate_returns(900, garch, np.random.default_rng(4)) / 100
+    prices["adj_close"] = 100 * np.exp(np.cumsum(log_returns))
+    late = predictions.iloc[600:]
+    cfg = {**CFG, "vol_model": "garch"}
+    out = get_allocations(late, prices, cfg)
+    changed = prices.copy()
+    changed.loc[700:, "adj_close"] *= np.exp(np.cumsum(np.random.default_rng(9).normal(0, 0.03, 200)))
+    again = get_allocations(late, changed, cfg)
+    cutoff = prices["date"].iloc[699]
+    pd.testing.assert_frame_equal(out[out["date"] <= cutoff], again[again["date"] <= cutoff])
+    assert (out["vol_estimate"] > 0).all()
+    with pytest.raises(ValueError, match="needs 500 returns before the first prediction"):
+        get_allocations(predictions.iloc[100:], prices, cfg)

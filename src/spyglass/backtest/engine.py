@@ -15,9 +15,17 @@ from spyglass.features.targets import daily_risk_free, simple_returns
 
 
 def run_backtest(
-    allocations: pd.DataFrame, prices: pd.DataFrame, cost_bps: float, risk_free_rate: float
+    allocations: pd.DataFrame,
+    prices: pd.DataFrame,
+    cost_bps: float,
+    risk_free_rate: float,
+    slippage_bps: float = 0.0,
+    position_column: str = "allocation",
 ) -> pd.DataFrame:
-    """Daily backtest frame (BacktestDailySchema) from allocations (date, allocation) and prices."""
+    """Daily backtest frame (BacktestDailySchema) from allocations (date + `position_column`) and prices.
+
+    Costs and slippage are both charged per unit of turnover: cost = turnover * (cost_bps + slippage_bps) / 1e4.
+    """
     returns = pd.DataFrame(
         {
             "date": prices["date"],
@@ -26,9 +34,9 @@ def run_backtest(
             "risk_free_return": daily_risk_free(prices, risk_free_rate).shift(1),
         }
     )
-    decided = allocations[["date", "allocation"]].sort_values("date")
+    decided = allocations[["date", position_column]].sort_values("date")
     returns = returns.assign(
-        position=decided.set_index("date")["allocation"].reindex(prices["date"]).shift(1).to_numpy()
+        position=decided.set_index("date")[position_column].reindex(prices["date"]).shift(1).to_numpy()
     )
     # Days from the first return earned by a decided position up to the last allocation's next day.
     daily = returns.dropna(subset=["position", "asset_return"]).reset_index(drop=True)
@@ -39,7 +47,7 @@ def run_backtest(
     r = daily["asset_return"].to_numpy()
     turnover = np.abs(np.diff(w, prepend=0.0))
     gross = w * r + (1.0 - w) * rf_daily
-    cost = turnover * cost_bps / 10_000.0
+    cost = turnover * (cost_bps + slippage_bps) / 10_000.0
     net = gross - cost
     equity = np.cumprod(1.0 + net)
     return pd.DataFrame(
@@ -57,4 +65,19 @@ def run_backtest(
             "benchmark_equity": np.cumprod(1.0 + r),
             "drawdown": equity / np.maximum.accumulate(equity) - 1.0,
         }
+    )
+
+
+def backtest_with_benchmarks(
+    allocations: pd.DataFrame, prices: pd.DataFrame, cost_bps: float, risk_free_rate: float, slippage_bps: float = 0.0
+) -> pd.DataFrame:
+    """The strategy's daily backtest plus the volatility-target-only benchmark (`allocation_vol_target`, same
+    bounds, smoothing and costs) as vol_target_* columns; buy-and-hold is in benchmark_* already."""
+    daily = run_backtest(allocations, prices, cost_bps, risk_free_rate, slippage_bps)
+    target = run_backtest(allocations, prices, cost_bps, risk_free_rate, slippage_bps, "allocation_vol_target")
+    return daily.assign(
+        vol_target_position=target["position"].to_numpy(),
+        vol_target_return_gross=target["strategy_return_gross"].to_numpy(),
+        vol_target_return=target["strategy_return"].to_numpy(),
+        vol_target_equity=target["equity"].to_numpy(),
     )

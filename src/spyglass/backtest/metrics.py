@@ -21,6 +21,8 @@ class ReturnSeries:
     positions: np.ndarray
     rf_daily: float | np.ndarray = 0.0  # per day: one rate, or one per return
     periods_per_year: int = 252
+    market: np.ndarray | None = None  # the underlying's returns on the same days (Hull score)
+    n_trials: int = 1  # strategies tried before this one (deflated Sharpe)
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,78 @@ def exposure(s: ReturnSeries) -> float:
     return float(np.mean(s.positions))
 
 
-def compute_metrics(series: ReturnSeries, names: list[str] | None = None) -> dict[str, float]:
-    """{name: value} for the named metrics (all registered ones by default), rounded to 6 decimals."""
+@metric("max_drawdown_days", "Longest drawdown (days)")
+def max_drawdown_days(s: ReturnSeries) -> float:
+    """Most consecutive days spent below an earlier equity peak (equity starting at 1)."""
+    equity = np.concatenate([[1.0], _equity(s)])
+    under = equity < np.maximum.accumulate(equity)
+    longest = current = 0
+    for below in under:
+        current = current + 1 if below else 0
+        longest = max(longest, current)
+    return float(longest)
+
+
+@metric("break_even_cost_bps", "Break-even cost (bp per unit turnover)")
+def break_even_cost_bps(s: ReturnSeries) -> float:
+    """mean(r - rf) / mean(|w_t - w_(t-1)|) * 10,000: the cost per unit of turnover that would take these
+    returns' excess over cash to zero (on gross returns: the classic break-even; on net: the headroom left)."""
+    turnover = np.mean(np.abs(np.diff(s.positions, prepend=0.0)))
+    return float(np.mean(s.returns - s.rf_daily) / turnover * 10_000) if turnover > 0 else float("inf")
+
+
+@metric("hull_score", "Hull Tactical competition score")
+def hull_score(s: ReturnSeries) -> float:
+    """The competition's adjusted Sharpe, ported from its scoring code (positions must lie in [0, 2]):
+    strategy excess sx = r - rf; s_mean = prod(1 + sx)^(1/N) - 1; s_std = std(r, ddof=1);
+    sharpe = s_mean / s_std * sqrt(252); vol_pen = 1 + max(0, s_std / std(market, ddof=1) - 1.2);
+    m_mean = prod(1 + market - rf)^(1/N) - 1; gap = max(0, (m_mean - s_mean) * 100 * 252);
+    ret_pen = 1 + gap^2 / 100; score = min(sharpe / (vol_pen * ret_pen), 1e6). NaN without market returns."""
+    if s.market is None:
+        return float("nan")
+    if np.any(s.positions < 0) or np.any(s.positions > 2):
+        raise ValueError("Hull score: positions must lie in [0, 2]")
+    n = len(s.returns)
+    s_mean = np.prod(1.0 + s.returns - s.rf_daily) ** (1.0 / n) - 1.0
+    s_std = np.std(s.returns, ddof=1)
+    if s_std == 0:
+        return 0.0
+    sharpe = s_mean / s_std * np.sqrt(252)
+    vol_penalty = 1.0 + max(0.0, s_std / np.std(s.market, ddof=1) - 1.2)
+    m_mean = np.prod(1.0 + s.market - s.rf_daily) ** (1.0 / n) - 1.0
+    gap = max(0.0, (m_mean - s_mean) * 100 * 252)
+    return float(min(sharpe / (vol_penalty * (1.0 + gap**2 / 100)), 1e6))
+
+
+@metric("deflated_sharpe", "Deflated Sharpe ratio (probability)")
+def deflated_sharpe(s: ReturnSeries) -> float:
+    """Bailey & Lopez de Prado (2014): P(true Sharpe > SR0) given skew g3 and kurtosis g4 of the excess returns,
+    with SR0 the expected maximum Sharpe of `n_trials` unskilled trials (per-period units):
+    SR0 = sqrt(1/(T-1)) * ((1 - e) z(1 - 1/N) + e z(1 - 1/(N exp(1)))), e = Euler-Mascheroni, SR0 = 0 when N = 1;
+    DSR = Phi((SR - SR0) sqrt(T - 1) / sqrt(1 - g3 SR + (g4 - 1) / 4 SR^2))."""
+    from scipy.stats import kurtosis, norm, skew
+
+    excess = s.returns - s.rf_daily
+    t = len(excess)
+    sd = np.std(excess, ddof=1)
+    if sd == 0 or t < 3:
+        return 0.0
+    sr = np.mean(excess) / sd
+    euler = 0.5772156649015329
+    n = max(int(s.n_trials), 1)
+    sr0 = 0.0
+    if n > 1:
+        sr0 = np.sqrt(1.0 / (t - 1)) * ((1 - euler) * norm.ppf(1 - 1 / n) + euler * norm.ppf(1 - 1 / (n * np.e)))
+    g3, g4 = skew(excess), kurtosis(excess, fisher=False)
+    denominator = np.sqrt(max(1 - g3 * sr + (g4 - 1) / 4 * sr**2, 1e-12))
+    return float(norm.cdf((sr - sr0) * np.sqrt(t - 1) / denominator))
+
+
+def compute_metrics(series: ReturnSeries, names: list[str] | None = None) -> dict[str, float | None]:
+    """{name: value} for the named metrics (all registered ones by default), rounded to 6 decimals; None where
+    a metric is undefined (no turnover for a break-even cost, no market returns for the Hull score)."""
     if len(series.returns) < 2:
         raise ValueError("need at least 2 daily returns to compute metrics")
     chosen = names or list(METRICS)
-    return {name: round(METRICS[name].compute(series), 6) for name in chosen}
+    values = {name: METRICS[name].compute(series) for name in chosen}
+    return {name: round(float(v), 6) if np.isfinite(v) else None for name, v in values.items()}

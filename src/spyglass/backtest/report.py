@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from spyglass.backtest.metrics import ReturnSeries, compute_metrics
 from spyglass.features.targets import TRADING_DAYS_PER_YEAR
 
 
-def backtest_summary(daily: pd.DataFrame, cost_bps: float) -> dict:
-    """Nested dict for metrics/backtest.json: strategy, strategy_gross, buy_and_hold, and the period."""
+def backtest_summary(daily: pd.DataFrame, cost_bps: float, n_trials: int = 1) -> dict:
+    """Nested dict for metrics/backtest.json: strategy, strategy_gross, buy_and_hold, and the period.
+
+    `n_trials` (strategies tried, e.g. Optuna trials) deflates the strategy's Sharpe ratio.
+    """
     rf = daily["risk_free_return"].to_numpy()
+    market = daily["asset_return"].to_numpy()
     position = daily["position"].to_numpy()
     ones = position * 0 + 1.0
 
-    def summary(returns: str, positions) -> dict[str, float]:
-        return compute_metrics(ReturnSeries(daily[returns].to_numpy(), positions, rf, TRADING_DAYS_PER_YEAR))
+    def summary(returns: str, positions, trials: int = n_trials) -> dict[str, float | None]:
+        series = ReturnSeries(daily[returns].to_numpy(), positions, rf, TRADING_DAYS_PER_YEAR, market, trials)
+        return compute_metrics(series)
 
-    return {
+    result = {
         "strategy": summary("strategy_return", position),
         "strategy_gross": summary("strategy_return_gross", position),
-        "buy_and_hold": summary("benchmark_return", ones),
+        "buy_and_hold": summary("benchmark_return", ones, trials=1),
+    }
+    if "vol_target_return" in daily:
+        target = daily["vol_target_position"].to_numpy()
+        result["vol_target"] = summary("vol_target_return", target, trials=1)
+        result["vol_target_gross"] = summary("vol_target_return_gross", target, trials=1)
+    return result | {
         "period": {
             "start": daily["date"].iloc[0].strftime("%Y-%m-%d"),
             "end": daily["date"].iloc[-1].strftime("%Y-%m-%d"),
@@ -30,13 +42,27 @@ def backtest_summary(daily: pd.DataFrame, cost_bps: float) -> dict:
     }
 
 
+def rolling_sharpe(returns: pd.Series, risk_free: pd.Series, window: int = TRADING_DAYS_PER_YEAR) -> pd.Series:
+    """Annualised Sharpe ratio of daily excess returns over the trailing `window` days (NaN until full)."""
+    excess = returns - risk_free
+    return excess.rolling(window).mean() / excess.rolling(window).std() * np.sqrt(TRADING_DAYS_PER_YEAR)
+
+
 def plot_tables(daily: pd.DataFrame, allocations: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """CSV tables for `dvc plots`: equity (strategy vs buy-and-hold), drawdown, allocation."""
+    """CSV tables for `dvc plots`: equity (strategy vs benchmarks), drawdown, allocation, rolling Sharpe."""
     day = daily["date"].dt.strftime("%Y-%m-%d")
+    equity = {"date": day, "strategy": daily["equity"].round(6), "buy_and_hold": daily["benchmark_equity"].round(6)}
+    sharpe = {
+        "date": day,
+        "strategy": rolling_sharpe(daily["strategy_return"], daily["risk_free_return"]).round(6),
+        "buy_and_hold": rolling_sharpe(daily["benchmark_return"], daily["risk_free_return"]).round(6),
+    }
+    if "vol_target_equity" in daily:
+        equity["vol_target"] = daily["vol_target_equity"].round(6)
+        sharpe["vol_target"] = rolling_sharpe(daily["vol_target_return"], daily["risk_free_return"]).round(6)
     return {
-        "equity.csv": pd.DataFrame(
-            {"date": day, "strategy": daily["equity"].round(6), "buy_and_hold": daily["benchmark_equity"].round(6)}
-        ),
+        "equity.csv": pd.DataFrame(equity),
+        "rolling_sharpe.csv": pd.DataFrame(sharpe),
         "drawdown.csv": pd.DataFrame({"date": day, "drawdown": daily["drawdown"].round(6)}),
         "allocation.csv": pd.DataFrame(
             {"date": allocations["date"].dt.strftime("%Y-%m-%d"), "allocation": allocations["allocation"].round(6)}
@@ -48,16 +74,23 @@ def format_summary(summary: dict) -> str:
     """The metrics of backtest_summary as a fixed-width table: one row per metric, one column per series."""
     from spyglass.backtest.metrics import METRICS
 
-    columns = {"strategy": "strategy (net)", "strategy_gross": "strategy (gross)", "buy_and_hold": "buy & hold"}
+    titles = {"strategy": "strategy (net)", "strategy_gross": "strategy (gross)", "vol_target": "vol target (net)",
+              "buy_and_hold": "buy & hold"}  # fmt: skip
+    columns = {key: title for key, title in titles.items() if key in summary}
     period = summary["period"]
+    width = max(len(m.title) for m in METRICS.values()) + 2
     lines = [
         f"Backtest {period['start']} .. {period['end']} ({period['days']} days, costs {period['cost_bps']} bp)",
-        f"{'':<22}" + "".join(f"{title:>18}" for title in columns.values()),
+        f"{'':<{width}}" + "".join(f"{title:>18}" for title in columns.values()),
     ]
     for name, metric in METRICS.items():
-        values = "".join(f"{summary[key][name]:>18.4f}" for key in columns)
-        lines.append(f"{metric.title:<22}{values}")
+        values = "".join(_cell(summary[key][name]) for key in columns)
+        lines.append(f"{metric.title:<{width}}{values}")
     return "\n".join(lines)
+
+
+def _cell(value: float | None) -> str:
+    return f"{'n/a':>18}" if value is None else f"{value:>18.4f}"
 
 
 if __name__ == "__main__":

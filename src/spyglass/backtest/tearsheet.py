@@ -1,0 +1,96 @@
+"""A self-contained HTML tearsheet (charts embedded as PNG data, no network needed) and the PNGs themselves."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import pandas as pd
+
+from spyglass.backtest.metrics import METRICS
+from spyglass.backtest.report import rolling_sharpe
+
+SERIES_TITLES = {"strategy": "Strategy (net)", "strategy_gross": "Strategy (gross)", "vol_target": "Vol target (net)",
+                 "vol_target_gross": "Vol target (gross)", "buy_and_hold": "Buy & hold"}  # fmt: skip
+
+
+def _png(draw) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 3.4))
+    draw(ax)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def render_charts(daily: pd.DataFrame, allocations: pd.DataFrame) -> dict[str, bytes]:
+    """PNG bytes of the equity curves (log scale), drawdown, allocation and rolling one-year Sharpe."""
+    dates = daily["date"]
+
+    def equity(ax):
+        ax.plot(dates, daily["equity"], label="strategy (net)")
+        ax.plot(dates, daily["benchmark_equity"], label="buy & hold")
+        if "vol_target_equity" in daily:
+            ax.plot(dates, daily["vol_target_equity"], label="vol target (net)")
+        ax.set_yscale("log")
+        ax.set_title("Equity (log scale, starts at 1)")
+        ax.legend()
+
+    def drawdown(ax):
+        ax.fill_between(dates, daily["drawdown"], 0, color="tab:red", alpha=0.5)
+        ax.set_title("Strategy drawdown")
+
+    def allocation(ax):
+        ax.plot(allocations["date"], allocations["allocation"], lw=0.8, label="strategy")
+        if "allocation_vol_target" in allocations:
+            ax.plot(allocations["date"], allocations["allocation_vol_target"], lw=0.8, label="vol target", alpha=0.7)
+        ax.set_title("Daily allocation (1 = fully invested)")
+        ax.legend()
+
+    def sharpe(ax):
+        ax.plot(dates, rolling_sharpe(daily["strategy_return"], daily["risk_free_return"]), label="strategy")
+        ax.plot(dates, rolling_sharpe(daily["benchmark_return"], daily["risk_free_return"]), label="buy & hold")
+        ax.axhline(0, color="black", lw=0.5)
+        ax.set_title("Rolling one-year Sharpe ratio")
+        ax.legend()
+
+    charts = {"equity": equity, "drawdown": drawdown, "allocation": allocation, "rolling_sharpe": sharpe}
+    return {name: _png(draw) for name, draw in charts.items()}
+
+
+def tearsheet_html(summary: dict, charts: dict[str, bytes], title: str) -> str:
+    """One HTML page: the period, the metrics table (every registered metric, every series) and the charts."""
+    series = [key for key in SERIES_TITLES if key in summary]
+    header = "".join(f"<th>{SERIES_TITLES[key]}</th>" for key in series)
+    rows = []
+    for name, metric in METRICS.items():
+        cells = "".join(
+            f"<td>{'n/a' if summary[key][name] is None else f'{summary[key][name]:.4f}'}</td>" for key in series
+        )
+        rows.append(f'<tr><th title="{html.escape(metric.compute.__doc__ or "")}">{metric.title}</th>{cells}</tr>')
+    period = summary["period"]
+    images = "".join(
+        f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+        for name, png in charts.items()
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:1050px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}}
+th:first-child{{text-align:left}}img{{width:100%;margin:0.5em 0}}</style></head>
+<body><h1>{html.escape(title)}</h1>
+<p>{period["start"]} to {period["end"]}: {period["days"]} trading days; costs {period["cost_bps"]} bp per unit of
+turnover. Positions decided at the close earn the next day's return; every prediction is out-of-sample
+(walk-forward). Hover a metric's name for its formula.</p>
+<table><tr><th>Metric</th>{header}</tr>{"".join(rows)}</table>
+{images}
+</body></html>
+"""
