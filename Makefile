@@ -44,6 +44,7 @@ test: venv
 bench: venv
 	$(BIN)/python benchmarks/bench_options.py --out benchmarks/results/options.json
 	$(BIN)/python benchmarks/bench_store.py --out benchmarks/results/store.json
+	$(BIN)/python benchmarks/bench_backtest.py --out benchmarks/results/backtest.json
 
 lint: venv
 	$(BIN)/ruff check src stages tests benchmarks

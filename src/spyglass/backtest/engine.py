@@ -42,30 +42,43 @@ def run_backtest(
     daily = returns.dropna(subset=["position", "asset_return"]).reset_index(drop=True)
     if daily.empty:
         raise ValueError("no day has both a decided position and a realised next-day return")
-    rf_daily = daily["risk_free_return"].to_numpy()
-    w = daily["position"].to_numpy()
     r = daily["asset_return"].to_numpy()
-    turnover = np.abs(np.diff(w, prepend=0.0))
-    gross = w * r + (1.0 - w) * rf_daily
-    cost = turnover * (cost_bps + slippage_bps) / 10_000.0
-    net = gross - cost
-    equity = np.cumprod(1.0 + net)
+    core = backtest_arrays(
+        daily["position"].to_numpy(), r, daily["risk_free_return"].to_numpy(), cost_bps + slippage_bps
+    )
     return pd.DataFrame(
         {
             "date": daily["date"],
-            "position": w,
+            "position": daily["position"].to_numpy(),
             "asset_return": r,
-            "risk_free_return": rf_daily,
-            "turnover": turnover,
-            "cost": cost,
-            "strategy_return_gross": gross,
-            "strategy_return": net,
+            "risk_free_return": daily["risk_free_return"].to_numpy(),
+            **{name: core[name] for name in ("turnover", "cost", "strategy_return_gross", "strategy_return")},
             "benchmark_return": r,
-            "equity": equity,
+            "equity": core["equity"],
             "benchmark_equity": np.cumprod(1.0 + r),
-            "drawdown": equity / np.maximum.accumulate(equity) - 1.0,
+            "drawdown": core["drawdown"],
         }
     )
+
+
+def backtest_arrays(
+    positions: np.ndarray, asset_returns: np.ndarray, risk_free: np.ndarray | float, cost_bps: float
+) -> dict[str, np.ndarray]:
+    """The engine on arrays whose last axis is time: one path (1-d) or many (paths x days), all at once.
+
+    positions[t] earns asset_returns[t] (both already aligned: the position decided at the previous close);
+    turnover from a flat start; cost = turnover * cost_bps / 1e4. Returns turnover, cost, strategy_return_gross,
+    strategy_return, equity and drawdown, each shaped like `positions`.
+    """
+    w = np.asarray(positions, dtype=float)
+    turnover = np.abs(np.diff(w, axis=-1, prepend=0.0))
+    gross = w * asset_returns + (1.0 - w) * risk_free
+    cost = turnover * (cost_bps / 10_000.0)
+    net = gross - cost
+    equity = np.cumprod(1.0 + net, axis=-1)
+    drawdown = equity / np.maximum.accumulate(equity, axis=-1) - 1.0
+    return {"turnover": turnover, "cost": cost, "strategy_return_gross": gross, "strategy_return": net,
+            "equity": equity, "drawdown": drawdown}  # fmt: skip
 
 
 def backtest_with_benchmarks(

@@ -114,12 +114,9 @@ def exposure(s: ReturnSeries) -> float:
 def max_drawdown_days(s: ReturnSeries) -> float:
     """Most consecutive days spent below an earlier equity peak (equity starting at 1)."""
     equity = np.concatenate([[1.0], _equity(s)])
-    under = equity < np.maximum.accumulate(equity)
-    longest = current = 0
-    for below in under:
-        current = current + 1 if below else 0
-        longest = max(longest, current)
-    return float(longest)
+    under = np.concatenate([[False], equity < np.maximum.accumulate(equity), [False]])
+    edges = np.flatnonzero(np.diff(under.astype(np.int8)))  # starts and ends of the runs below a peak
+    return float((edges[1::2] - edges[::2]).max()) if len(edges) else 0.0
 
 
 @metric("break_even_cost_bps", "Break-even cost (bp per unit turnover)")
@@ -159,7 +156,7 @@ def deflated_sharpe(s: ReturnSeries) -> float:
     with SR0 the expected maximum Sharpe of `n_trials` unskilled trials (per-period units):
     SR0 = sqrt(1/(T-1)) * ((1 - e) z(1 - 1/N) + e z(1 - 1/(N exp(1)))), e = Euler-Mascheroni, SR0 = 0 when N = 1;
     DSR = Phi((SR - SR0) sqrt(T - 1) / sqrt(1 - g3 SR + (g4 - 1) / 4 SR^2))."""
-    from scipy.stats import kurtosis, norm, skew
+    from scipy.special import ndtr, ndtri  # the normal cdf and its inverse (fast ufuncs)
 
     excess = s.returns - s.rf_daily
     t = len(excess)
@@ -171,10 +168,12 @@ def deflated_sharpe(s: ReturnSeries) -> float:
     n = max(int(s.n_trials), 1)
     sr0 = 0.0
     if n > 1:
-        sr0 = np.sqrt(1.0 / (t - 1)) * ((1 - euler) * norm.ppf(1 - 1 / n) + euler * norm.ppf(1 - 1 / (n * np.e)))
-    g3, g4 = skew(excess), kurtosis(excess, fisher=False)
+        sr0 = np.sqrt(1.0 / (t - 1)) * ((1 - euler) * ndtri(1 - 1 / n) + euler * ndtri(1 - 1 / (n * np.e)))
+    centred = excess - np.mean(excess)
+    spread = np.sqrt(np.mean(centred**2))  # population moments, as scipy.stats.skew / kurtosis compute them
+    g3, g4 = np.mean(centred**3) / spread**3, np.mean(centred**4) / spread**4
     denominator = np.sqrt(max(1 - g3 * sr + (g4 - 1) / 4 * sr**2, 1e-12))
-    return float(norm.cdf((sr - sr0) * np.sqrt(t - 1) / denominator))
+    return float(ndtr((sr - sr0) * np.sqrt(t - 1) / denominator))
 
 
 def compute_metrics(series: ReturnSeries, names: list[str] | None = None) -> dict[str, float | None]:
