@@ -12,19 +12,22 @@ from helpers import good_prices
 from spyglass.io import write_parquet
 
 
-def run_ta_stage(repo_root, monkeypatch, tmp_path):
+def run_stage_script(repo_root, monkeypatch, stage: str, overrides: list[str]) -> None:
+    """Run stages/<stage>.py's main through the shared stage shell, from the repo root, with Hydra overrides."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("ta_features_stage", repo_root / "stages" / "ta_features.py")
+    from spyglass.cli import run_stage
+
+    spec = importlib.util.spec_from_file_location(f"{stage}_stage", repo_root / "stages" / f"{stage}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.chdir(repo_root)
-    from spyglass.cli import run_stage
+    run_stage(module.main, overrides)
 
-    run_stage(
-        module.main,
-        [f"paths.prices={tmp_path}/prices.parquet", f"paths.ta_features={tmp_path}/ta.parquet"],
-    )
+
+def run_ta_stage(repo_root, monkeypatch, tmp_path):
+    overrides = [f"paths.prices={tmp_path}/prices.parquet", f"paths.ta_features={tmp_path}/ta.parquet"]
+    run_stage_script(repo_root, monkeypatch, "ta_features", overrides)
 
 
 def test_ta_stage_writes_features_then_refuses_bad_prices_keeping_old_output(repo_root, monkeypatch, tmp_path, caplog):
@@ -52,18 +55,13 @@ def test_ta_stage_writes_features_then_refuses_bad_prices_keeping_old_output(rep
 
 
 def run_fetch_stage(repo_root, monkeypatch, tmp_path, client):
-    import importlib.util
-
-    from spyglass.cli import run_stage
     from spyglass.data import yfinance
 
     monkeypatch.setattr(yfinance, "YFinanceClient", lambda: client)
-    spec = importlib.util.spec_from_file_location("fetch_stage", repo_root / "stages" / "fetch.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.chdir(repo_root)
-    run_stage(
-        module.main,
+    run_stage_script(
+        repo_root,
+        monkeypatch,
+        "fetch",
         [
             "data=yfinance",
             "data.retry.base_delay=0.0",

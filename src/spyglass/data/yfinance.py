@@ -231,6 +231,24 @@ def fetch_chains(
     return pl.concat(parts)
 
 
+def daily_history(
+    client: YahooClient, ticker: str, data_cfg: dict, policy: RetryPolicy, sleep: Callable[[float], None]
+) -> pd.DataFrame:
+    """Daily bars of `ticker` between data.start and data.end, with retries; FetchError when Yahoo has none."""
+    raw = with_retries(
+        lambda: client.history(ticker, data_cfg.get("start"), data_cfg.get("end")),
+        f"{ticker} price history",
+        policy,
+        sleep,
+    )
+    if raw is None or raw.empty:
+        raise FetchError(
+            f"Yahoo returned no price history for {ticker} between {data_cfg.get('start')} and "
+            f"{data_cfg.get('end') or 'today'}; check the ticker and dates"
+        )
+    return raw
+
+
 def with_risk_free(
     prices: pd.DataFrame,
     client: YahooClient,
@@ -245,14 +263,7 @@ def with_risk_free(
     rate_ticker = data_cfg.get("risk_free_ticker")
     if not rate_ticker:
         return prices
-    raw = with_retries(
-        lambda: client.history(rate_ticker, data_cfg.get("start"), data_cfg.get("end")),
-        f"{rate_ticker} rate history",
-        policy,
-        sleep,
-    )
-    if raw is None or raw.empty:
-        raise FetchError(f"Yahoo returned no history for the rate ticker {rate_ticker}")
+    raw = daily_history(client, rate_ticker, data_cfg, policy, sleep)
     rates = standardise_bars(raw, rate_ticker).set_index("date")["close"] / 100.0 / 252.0
     daily = rates.reindex(prices["date"]).ffill().fillna(float(data_cfg["risk_free_rate"]) / 252.0)
     return prices.assign(risk_free_daily=daily.to_numpy())
@@ -270,17 +281,7 @@ def load(
     ticker = data_cfg["ticker"]
     client = client or YFinanceClient()
     policy = RetryPolicy(**data_cfg.get("retry", {}))
-    raw = with_retries(
-        lambda: client.history(ticker, data_cfg.get("start"), data_cfg.get("end")),
-        f"{ticker} price history",
-        policy,
-        sleep,
-    )
-    if raw is None or raw.empty:
-        raise FetchError(
-            f"Yahoo returned no price history for {ticker} between {data_cfg.get('start')} and "
-            f"{data_cfg.get('end') or 'today'}; check the ticker and dates"
-        )
+    raw = daily_history(client, ticker, data_cfg, policy, sleep)
     prices = with_risk_free(standardise_bars(raw, ticker), client, data_cfg, policy, sleep)
     snapshot_date = today or prices["date"].iloc[-1].date()
     spot = float(prices["close"].iloc[-1])
