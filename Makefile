@@ -12,12 +12,13 @@ export PATH := $(BIN):$(PATH)
 export GRADIO_ANALYTICS_ENABLED := False
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: help venv run test bench lint params lock clean
+.PHONY: help venv run test bench app lint params lock clean
 
 help:
 	@echo "make run    - set up .venv and run the whole pipeline (dvc repro) on offline sample data"
 	@echo "make test   - set up .venv and run the full test suite"
 	@echo "make bench  - speed benchmarks (JSON in benchmarks/results/)"
+	@echo "make app    - serve the Gradio app on http://127.0.0.1:7860 (after make run)"
 	@echo "make lint   - ruff"
 	@echo "make params - recompose params.yaml from conf/ (what 'dvc exp run' does)"
 
@@ -45,6 +46,10 @@ bench: venv
 	$(BIN)/python benchmarks/bench_options.py --out benchmarks/results/options.json
 	$(BIN)/python benchmarks/bench_store.py --out benchmarks/results/store.json
 	$(BIN)/python benchmarks/bench_backtest.py --out benchmarks/results/backtest.json
+	$(BIN)/python benchmarks/bench_scoring.py --out benchmarks/results/scoring.json
+
+app: venv
+	$(BIN)/python -m spyglass.app.main
 
 lint: venv
 	$(BIN)/ruff check src stages tests benchmarks

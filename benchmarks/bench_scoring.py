@@ -1,0 +1,71 @@
+"""App scoring benchmark: rebuild one day's features and score it with the saved models and the stack, against
+the naive way (features for the whole history, then scoring every row), in the same run. Needs `make run` first.
+
+    python benchmarks/bench_scoring.py [--out benchmarks/results/scoring.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from spyglass.app.scoring import score_day
+from spyglass.config import load_config, to_plain
+from spyglass.features.assemble import model_frame_from_tables
+from spyglass.features.technical import ta_feature_table
+from spyglass.models.registry import score
+
+
+def best_of(repeats: int, fn) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="benchmarks/results/scoring.json")
+    args = parser.parse_args()
+    cfg = to_plain(load_config())
+    paths = cfg["paths"]
+    if not Path(paths["meta_model"]).exists():
+        raise SystemExit("no saved models: run `make run` first")
+    prices = pd.read_parquet(paths["prices"])
+    options = pd.read_parquet(paths["options_features"])
+    extra = pd.read_parquet(paths["extra_features"])
+    window = prices.tail(300).reset_index(drop=True)  # enough history for the longest indicator warm-up
+    day_options = options[options["date"] == window["date"].iloc[-1]]
+
+    def one_day():
+        return score_day(window, day_options, extra.tail(1), cfg, paths["base_dir"], paths["meta_model"])
+
+    def naive():
+        ta = ta_feature_table(prices, cfg["features"]["technical"], float(cfg["data"]["risk_free_rate"]))
+        frame = model_frame_from_tables(ta, options, 5, extra)
+        return score(paths["base_dir"], paths["meta_model"], frame.features)
+
+    one_day()
+    seconds = best_of(5, one_day)
+    baseline = best_of(2, naive)
+    report = {
+        "scoring_one_day_seconds": round(seconds, 4),
+        "target_seconds": 0.2,
+        "includes": "technical features on the last 300 bars, joining that day's options features, 3 models + stack",
+        "baseline": "features for the whole history and scoring every row",
+        "baseline_seconds": round(baseline, 3),
+        "speedup_vs_baseline": round(baseline / seconds, 1),
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

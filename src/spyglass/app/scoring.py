@@ -1,0 +1,156 @@
+"""What the app shows and computes: artifacts of the last pipeline run, and live scoring of the latest day.
+
+Live scoring refreshes data through the configured provider, rebuilds that day's features with the pipeline's
+own functions and scores them with the saved (final) models — without rerunning the pipeline. A failed refresh
+returns a message and leaves the previous result in place.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spyglass.features.technical import ta_feature_table
+from spyglass.models.registry import score
+from spyglass.strategy.allocation import SIZING_METHODS, VOL_MODELS
+
+EMPTY_STATE = "No pipeline results yet: run `make run` first, then reload this page."
+
+
+@dataclass
+class Artifacts:
+    """The last pipeline run's outputs (None where a file is missing)."""
+
+    paths: dict[str, str]
+    tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    manifest: dict[str, Any] | None = None
+    metrics: dict[str, Any] | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.tables.get("allocations") is not None and self.manifest is not None
+
+
+ARTIFACT_TABLES = {
+    "prices": "prices",
+    "allocations": "allocations",
+    "backtest": "backtest_daily",
+    "options_features": "options_features",
+}
+
+
+def _read(path: Path) -> pd.DataFrame | None:
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def load_artifacts(paths: dict[str, str], root: str | Path = ".") -> Artifacts:
+    """Read what exists of the pipeline's outputs under `root`."""
+    root = Path(root)
+    tables = {name: _read(root / paths[key]) for name, key in ARTIFACT_TABLES.items()}
+    latest = root / paths["options_latest"]
+    for name in ("by_strike", "by_expiry", "gamma_profile"):
+        tables[name] = _read(latest / f"{name}.parquet")
+    manifest_path, metrics_path = (
+        root / paths["base_dir"] / "manifest.json",
+        root / paths["metrics_dir"] / "backtest.json",
+    )
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
+    return Artifacts(paths, tables, manifest, metrics)
+
+
+def latest_signal(artifacts: Artifacts) -> dict[str, Any]:
+    """The latest date's prediction, volatility estimate and allocation, with the models that produced them."""
+    if not artifacts.ready:
+        return {"message": EMPTY_STATE}
+    last = artifacts.tables["allocations"].iloc[-1]
+    manifest = artifacts.manifest
+    return {
+        "date": pd.Timestamp(last["date"]).strftime("%Y-%m-%d"),
+        "prediction": float(last["prediction"]),
+        "vol_estimate": float(last["vol_estimate"]),
+        "allocation": float(last["allocation"]),
+        "models": sorted(manifest["models"]),
+        "trained": f"{manifest['train_start']}..{manifest['train_end']}",
+        "versions": manifest["versions"],
+        "source": "pipeline run (walk-forward prediction)",
+    }
+
+
+def day_allocation(prediction: float, prices: pd.DataFrame, previous: float | None, cfg: dict) -> dict[str, float]:
+    """One day's position from a prediction: the pipeline's variance model, sizing, clipping and one smoothing
+    step from the previous allocation (EWMA with the configured half-life)."""
+    returns = prices["adj_close"].pct_change()
+    first = pd.Timestamp(prices["date"].iloc[-1])  # a GARCH model is fitted on everything before today
+    variance = float(VOL_MODELS[cfg["vol_model"]](returns, cfg, first, prices["date"]).iloc[-1])
+    raw = float(SIZING_METHODS[cfg["method"]](pd.Series([prediction]), pd.Series([variance]), cfg).iloc[0])
+    clipped = float(np.clip(raw, cfg["min_position"], cfg["max_position"]))
+    halflife = cfg["smoothing_halflife"]
+    alpha = 1.0 - 0.5 ** (1.0 / halflife) if halflife > 0 else 1.0
+    smoothed = clipped if previous is None else previous + alpha * (clipped - previous)
+    return {"vol_estimate": float(np.sqrt(variance * 252)), "allocation_raw": raw, "allocation": smoothed}
+
+
+def score_day(
+    prices: pd.DataFrame,
+    options_row: pd.DataFrame | None,
+    extra_row: pd.DataFrame | None,
+    cfg: dict,
+    models_dir: str | Path,
+    meta_path: str | Path,
+) -> pd.DataFrame:
+    """Predictions of the saved models and the stack for the last date of `prices` (features rebuilt here)."""
+    ta = ta_feature_table(prices, cfg["features"]["technical"], float(cfg["data"]["risk_free_rate"])).tail(1)
+    row = ta.drop(columns="target_ret_1d")
+    for extra in (options_row, extra_row):
+        if extra is not None and len(extra):
+            row = row.merge(extra, on="date", how="left")
+    from spyglass.options.features import NON_FEATURE_COLUMNS
+
+    row = row.drop(columns=[c for c in NON_FEATURE_COLUMNS if c in row])
+    return score(models_dir, meta_path, row)
+
+
+def live_score(cfg: dict, root: str | Path = ".") -> dict[str, Any]:
+    """Refresh data through the configured provider and score its latest day; {"message": ...} on failure."""
+    from spyglass.data import load_market_data
+    from spyglass.pipeline import options_feature_table
+
+    started = time.perf_counter()
+    paths = cfg["paths"]
+    try:
+        market = load_market_data(cfg["data"], int(cfg["seed"]))
+    except Exception as exc:  # network down, rate limit, bad file: say so, keep the last result on screen
+        return {"message": f"Refresh failed ({cfg['data']['source']}): {exc}"}
+    options_row = None
+    if market.chains is not None and market.chains.height:
+        import polars as pl
+
+        latest = market.chains.filter(pl.col("snapshot_date") == pl.col("snapshot_date").max())
+        options_row, _ = options_feature_table(latest, cfg["data"], cfg["features"]["options"])
+    extra = market.extra_features.tail(1) if market.extra_features is not None else None
+    root = Path(root)
+    predictions = score_day(
+        market.prices, options_row, extra, cfg, root / paths["base_dir"], root / paths["meta_model"]
+    )
+    today = pd.Timestamp(market.prices["date"].iloc[-1])
+    stored = _read(root / paths["allocations"])
+    before = stored[stored["date"] < today] if stored is not None else None
+    previous = float(before["allocation"].iloc[-1]) if before is not None and len(before) else None
+    day = day_allocation(float(predictions["prediction"].iloc[-1]), market.prices, previous, cfg["allocation"])
+    return {
+        "date": today.strftime("%Y-%m-%d"),
+        "prediction": float(predictions["prediction"].iloc[-1]),
+        **day,
+        "base_predictions": {
+            c.removeprefix("pred_"): float(predictions[c].iloc[-1]) for c in predictions if c.startswith("pred_")
+        },
+        "source": f"live scoring, data={cfg['data']['source']} ({market.description})",
+        "seconds": round(time.perf_counter() - started, 2),
+    }
