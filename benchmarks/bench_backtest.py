@@ -7,12 +7,11 @@ paths of 10,000 days), against a plain pandas loop over days on a sample, scaled
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from timing import write_report
 
 from spyglass.backtest.engine import backtest_arrays
 from spyglass.backtest.metrics import ReturnSeries, compute_metrics
@@ -80,9 +79,7 @@ def main() -> None:
         "engine_speedup_vs_baseline": round(baseline_s / engine_s, 1),
         "max_relative_equity_difference_vs_baseline": agreement,
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

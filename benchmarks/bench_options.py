@@ -7,17 +7,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
-from pathlib import Path
 
 import numba
 import numpy as np
 import polars as pl
 from scipy.optimize import brentq
 from scipy.stats import norm
+from timing import best_of, write_report
 
 from spyglass.options.black_scholes import bs_greeks, bs_price, no_arbitrage_bounds
 from spyglass.options.checks import finite_difference_errors
@@ -25,16 +24,6 @@ from spyglass.options.exposure import gamma_profile
 from spyglass.options.implied_vol import IVStatus, solve_implied_vol
 
 R, Q, SPOT = 0.04, 0.015, 100.0
-
-
-def best_of(repeats: int, fn) -> float:
-    """Fastest wall time of `repeats` calls (seconds)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def synthetic_contracts(n: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -213,10 +202,7 @@ def main() -> None:
         "gamma_profile": bench_gamma_profile(),
         "greek_accuracy": greek_accuracy(),
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

@@ -7,26 +7,16 @@ the naive way (features for the whole history, then scoring every row), in the s
 from __future__ import annotations
 
 import argparse
-import json
-import time
 from pathlib import Path
 
 import pandas as pd
+from timing import best_of, write_report
 
 from spyglass.app.scoring import score_day
 from spyglass.config import load_config, to_plain
 from spyglass.features.assemble import model_frame_from_tables
 from spyglass.features.technical import ta_feature_table
 from spyglass.models.registry import score
-
-
-def best_of(repeats: int, fn) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -62,9 +52,7 @@ def main() -> None:
         "baseline_seconds": round(baseline, 3),
         "speedup_vs_baseline": round(baseline / seconds, 1),
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

@@ -7,13 +7,13 @@ against reading the same files one by one with pandas and concatenating, timed i
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
 import polars as pl
+from timing import write_report
 
 from spyglass.config import compose, to_plain
 from spyglass.data import load_market_data
@@ -53,9 +53,7 @@ def main() -> None:
         "baseline_seconds": round(baseline_s, 4),
         "read_speedup_vs_baseline": round(baseline_s / read_s, 2),
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":
