@@ -117,6 +117,7 @@ def test_the_app_api_through_gradio_client(artifacts_root, small_cfg):
         dates = sorted(p.name for p in (artifacts_root / small_cfg["paths"]["options_store"]).iterdir())
         expiry, *plots = client.predict(dates[-1].removeprefix("snapshot_date="), api_name="/options")
         assert len(plots) == 4 and all(plot is not None for plot in plots)
-        assert str(expiry).startswith("20")  # the first expiry of that snapshot, ISO date
+        assert expiry["value"] == expiry["choices"][0][0]  # the dropdown moves to the snapshot's first expiry
+        assert len(expiry["choices"]) == len(small_cfg["data"]["chains"]["expiry_days"])
     finally:
         app.close()
