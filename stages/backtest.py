@@ -9,7 +9,7 @@ from spyglass.backtest.engine import backtest_with_benchmarks
 from spyglass.backtest.report import backtest_summary, plot_tables
 from spyglass.backtest.tearsheet import render_charts, tearsheet_html
 from spyglass.cli import log, run_stage
-from spyglass.io import read_table, write_json, write_parquet, write_with
+from spyglass.io import read_table, write_json, write_parquet, write_text, write_with
 from spyglass.schemas import AllocationsSchema, BacktestDailySchema, PricesSchema, validate
 
 
@@ -33,7 +33,7 @@ def main(cfg: DictConfig) -> None:
     for name, png in charts.items():
         write_with(lambda tmp, data=png: tmp.write_bytes(data), reports / f"{name}.png")
     page = tearsheet_html(summary, charts, f"spyglass backtest: {cfg.data.ticker} ({cfg.data.source})")
-    write_with(lambda tmp: tmp.write_text(page), reports / "tearsheet.html")
+    write_text(page, reports / "tearsheet.html")
     log.info(
         "backtest %s..%s: strategy %s | buy-and-hold %s",
         summary["period"]["start"],
