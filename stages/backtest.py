@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import pandas as pd
 from omegaconf import DictConfig
 
 from spyglass.backtest.engine import backtest_with_benchmarks
@@ -10,7 +9,7 @@ from spyglass.backtest.report import backtest_summary, plot_tables
 from spyglass.backtest.tearsheet import render_charts, tearsheet_html
 from spyglass.cli import log, run_stage
 from spyglass.io import read_table, write_json, write_parquet, write_text, write_with
-from spyglass.schemas import AllocationsSchema, BacktestDailySchema, PricesSchema, validate
+from spyglass.schemas import AllocationsSchema, BacktestDailySchema, PricesSchema, TrialsSchema, validate
 
 
 def main(cfg: DictConfig) -> None:
@@ -21,7 +20,7 @@ def main(cfg: DictConfig) -> None:
     daily = validate(
         backtest_with_benchmarks(allocations, prices, cost_bps, rf, slippage_bps), BacktestDailySchema, "backtest"
     )
-    n_trials = max(len(pd.read_parquet(cfg.paths.trials)), 1)  # every Optuna trial run to get here
+    n_trials = max(len(read_table(cfg.paths.trials, TrialsSchema)), 1)  # every Optuna trial run to get here
     summary = backtest_summary(daily, cost_bps, n_trials)
 
     write_parquet(daily, cfg.paths.backtest_daily)

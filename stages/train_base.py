@@ -18,6 +18,7 @@ from spyglass.schemas import (
     FoldsSchema,
     OptionsFeaturesSchema,
     TechnicalFeaturesSchema,
+    TrialsSchema,
     validate,
 )
 
@@ -37,7 +38,7 @@ def main(cfg: DictConfig) -> None:
 
     write_parquet(oof, cfg.paths.base_oof)
     write_parquet(folds, cfg.paths.folds)
-    write_parquet(training.trials, cfg.paths.trials)
+    write_parquet(validate(training.trials, TrialsSchema, "Optuna trials"), cfg.paths.trials)
     history = optimisation_history(training.trials)  # only a `trial` column when nothing was tuned
     write_with(lambda tmp: history.to_csv(tmp, index=False), f"{cfg.paths.plots_dir}/optuna_history.csv")
     models = {name: result.final_model for name, result in training.models.items()}

@@ -126,3 +126,16 @@ def test_allocations_require_a_positive_vol_estimate():
         }
     )
     assert "column 'vol_estimate' fails greater_than(0): 1 row(s): 1" in error_for(frame, AllocationsSchema, "a")
+
+
+def test_trials_table_accepts_empty_and_real_trials_but_not_unknown_states():
+    from spyglass.schemas import TrialsSchema
+
+    empty = pd.DataFrame(columns=["model", "fold", "number", "value", "state"])
+    assert len(validate(empty, TrialsSchema, "trials")) == 0
+    trials = pd.DataFrame(
+        {"model": ["xgboost"] * 2, "fold": ["0", "final"], "number": [0, 1], "value": [1e-4, None],
+         "state": ["COMPLETE", "PRUNED"]}
+    )  # fmt: skip
+    assert len(validate(trials, TrialsSchema, "trials")) == 2
+    assert "column 'state' fails isin" in error_for(trials.assign(state="DONE"), TrialsSchema, "trials")

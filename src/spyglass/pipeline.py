@@ -104,7 +104,7 @@ def base_model_predictions(
     return BaseTraining(
         oof=oof.iloc[first_test:].reset_index(drop=True),
         folds=folds_table(folds, frame.dates),
-        trials=trials if not trials.empty else pd.DataFrame({"model": [], "fold": []}),
+        trials=trials if not trials.empty else pd.DataFrame(columns=["model", "fold", "number", "value", "state"]),
         models=models,
         metrics=metrics,
         manifest=manifest,

@@ -191,6 +191,21 @@ class FoldsSchema(pa.DataFrameModel):
         return df["train_end"] < df["test_start"]
 
 
+class TrialsSchema(pa.DataFrameModel):
+    """Optuna trials of the nested searches (train_base): one row per trial of each (model, fold) study;
+    empty when nothing was tuned. `value` is the mean inner-fold MSE (missing for pruned trials)."""
+
+    model: Series[str]
+    fold: Series[str]
+    number: Series[int] = pa.Field(ge=0)
+    value: Series[float] = pa.Field(nullable=True)
+    state: Series[str] = pa.Field(isin=["COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"])
+
+    class Config:
+        coerce = True
+        strict = False
+
+
 class BaseOofSchema(_Dated):
     """Out-of-fold predictions of each base model (`pred_<model>` columns), from models that never saw the row."""
 
