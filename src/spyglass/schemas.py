@@ -124,32 +124,32 @@ class OptionsFeaturesSchema(_Dated):
     spot: Series[float] = pa.Field(gt=0, nullable=True)
 
 
-class ExposureByStrikeSchema(pap.DataFrameModel):
-    """Latest snapshot's dealer exposures per strike (options_features, for the app)."""
+class _NetExposures(pap.DataFrameModel):
+    """The net dealer exposures of spyglass.options.exposure.EXPOSURES, summed over a group of contracts."""
 
     snapshot_date: pl.Date
+    dealer_delta_usd: pl.Float64
+    gex_usd_per_pct: pl.Float64
+    vanna_usd_per_vol_pt: pl.Float64
+    charm_usd_per_day: pl.Float64
+
+
+class ExposureByStrikeSchema(_NetExposures):
+    """Latest snapshot's dealer exposures per strike (options_features, for the app)."""
+
     strike: pl.Float64 = pap.Field(gt=0, unique=True)
     call_gex_usd_per_pct: pl.Float64 = pap.Field(ge=0)
     put_gex_usd_per_pct: pl.Float64 = pap.Field(le=0)
     call_open_interest: pl.Float64 = pap.Field(ge=0)
     put_open_interest: pl.Float64 = pap.Field(ge=0)
-    dealer_delta_usd: pl.Float64
-    gex_usd_per_pct: pl.Float64
-    vanna_usd_per_vol_pt: pl.Float64
-    charm_usd_per_day: pl.Float64
 
 
-class ExposureByExpirySchema(pap.DataFrameModel):
+class ExposureByExpirySchema(_NetExposures):
     """Latest snapshot's dealer exposures per expiry (options_features, for the app)."""
 
-    snapshot_date: pl.Date
     expiry: pl.Date = pap.Field(unique=True)
     days_to_expiry: pl.Int64 = pap.Field(ge=0)
     open_interest: pl.Float64 = pap.Field(ge=0)
-    dealer_delta_usd: pl.Float64
-    gex_usd_per_pct: pl.Float64
-    vanna_usd_per_vol_pt: pl.Float64
-    charm_usd_per_day: pl.Float64
 
 
 class GammaProfileSchema(pap.DataFrameModel):
