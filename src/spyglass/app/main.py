@@ -20,7 +20,6 @@ from spyglass.app import charts
 from spyglass.app.scoring import EMPTY_STATE, Artifacts, latest_signal, live_score, load_artifacts
 from spyglass.backtest.metrics import METRICS
 from spyglass.data.store import partition_path
-from spyglass.options.chain import priced_chain
 from spyglass.options.features import OptionsFeatureSpec, options_analytics, smile_iv
 
 log = logging.getLogger(__name__)
@@ -66,10 +65,10 @@ def options_views(cfg: dict, store: Path, snapshot: str | None, expiry: str | No
         return gr.update(choices=[]), None, None, None, None
     chain = pl.read_parquet(partition_path(store, pd.Timestamp(snapshot)))
     rate, q = float(cfg["data"]["risk_free_rate"]), float(cfg["data"]["dividend_yield"])
-    priced = priced_chain(chain, rate, q)
+    analytics = options_analytics(chain, rate, q, OptionsFeatureSpec.from_config(cfg["features"]["options"]))
+    priced = analytics.priced
     expiries = sorted({str(e) for e in priced["expiry"].to_list()})
     expiry = expiry if expiry in expiries else expiries[0]
-    analytics = options_analytics(chain, rate, q, OptionsFeatureSpec.from_config(cfg["features"]["options"]))
     row = analytics.features.row(0, named=True)
     atm = (
         smile_iv(priced.filter(pl.col("iv").is_not_null()), 0.0, "iv_atm")

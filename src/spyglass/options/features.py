@@ -204,6 +204,7 @@ class OptionsAnalytics:
     """Everything the options stage derives from a chain history."""
 
     features: pl.DataFrame  # one row per snapshot date
+    priced: pl.DataFrame  # every quote with its price, price source, IV and IV status (before cleaning)
     dropped_by_rule: dict[str, int]  # cleaning counts
     iv_status: dict[str, int]  # IVStatus counts over priced rows
     price_source: dict[str, int]  # rows priced from the mid, from the last trade, or not at all
@@ -258,6 +259,7 @@ def options_analytics(
     latest = chain["snapshot_date"].max()
     return OptionsAnalytics(
         features=features.select("date", pl.exclude("date")),
+        priced=priced,
         dropped_by_rule=dropped,
         iv_status=iv_status_counts(priced.filter(pl.col("price").is_not_null())),
         price_source={str(k): int(n) for k, n in priced.group_by("price_source").len().iter_rows()},
