@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spyglass.backtest.metrics import ReturnSeries, compute_metrics
+from spyglass.backtest.metrics import METRICS, ReturnSeries, compute_metrics
 from spyglass.features.targets import TRADING_DAYS_PER_YEAR
+
+SERIES_TITLES = {"strategy": "strategy (net)", "strategy_gross": "strategy (gross)", "vol_target": "vol target (net)",
+                 "vol_target_gross": "vol target (gross)", "buy_and_hold": "buy & hold"}  # fmt: skip
+TERMINAL_SERIES = ("strategy", "strategy_gross", "vol_target", "buy_and_hold")
 
 
 def backtest_summary(daily: pd.DataFrame, cost_bps: float, n_trials: int = 1) -> dict:
@@ -70,27 +74,33 @@ def plot_tables(daily: pd.DataFrame, allocations: pd.DataFrame) -> dict[str, pd.
     }
 
 
+def summary_table(summary: dict, series: tuple[str, ...] = tuple(SERIES_TITLES)) -> pd.DataFrame:
+    """The metrics of backtest_summary as a frame: one row per registered metric (index = its title), one column
+    per series present (column = its title); NaN where a metric is undefined."""
+    present = [key for key in series if key in summary]
+    return pd.DataFrame(
+        {SERIES_TITLES[key]: [summary[key][name] for name in METRICS] for key in present},
+        index=pd.Index([metric.title for metric in METRICS.values()], name="metric"),
+        dtype=float,
+    )
+
+
 def format_summary(summary: dict) -> str:
     """The metrics of backtest_summary as a fixed-width table: one row per metric, one column per series."""
-    from spyglass.backtest.metrics import METRICS
-
-    titles = {"strategy": "strategy (net)", "strategy_gross": "strategy (gross)", "vol_target": "vol target (net)",
-              "buy_and_hold": "buy & hold"}  # fmt: skip
-    columns = {key: title for key, title in titles.items() if key in summary}
+    table = summary_table(summary, TERMINAL_SERIES)
     period = summary["period"]
-    width = max(len(m.title) for m in METRICS.values()) + 2
+    width = max(len(title) for title in table.index) + 2
     lines = [
         f"Backtest {period['start']} .. {period['end']} ({period['days']} days, costs {period['cost_bps']} bp)",
-        f"{'':<{width}}" + "".join(f"{title:>18}" for title in columns.values()),
+        f"{'':<{width}}" + "".join(f"{title:>18}" for title in table.columns),
     ]
-    for name, metric in METRICS.items():
-        values = "".join(_cell(summary[key][name]) for key in columns)
-        lines.append(f"{metric.title:<{width}}{values}")
+    for title, row in table.iterrows():
+        lines.append(f"{title:<{width}}" + "".join(_cell(value) for value in row))
     return "\n".join(lines)
 
 
-def _cell(value: float | None) -> str:
-    return f"{'n/a':>18}" if value is None else f"{value:>18.4f}"
+def _cell(value: float) -> str:
+    return f"{'n/a':>18}" if np.isnan(value) else f"{value:>18.4f}"
 
 
 if __name__ == "__main__":

@@ -9,10 +9,7 @@ import io
 import pandas as pd
 
 from spyglass.backtest.metrics import METRICS
-from spyglass.backtest.report import rolling_sharpe
-
-SERIES_TITLES = {"strategy": "Strategy (net)", "strategy_gross": "Strategy (gross)", "vol_target": "Vol target (net)",
-                 "vol_target_gross": "Vol target (gross)", "buy_and_hold": "Buy & hold"}  # fmt: skip
+from spyglass.backtest.report import rolling_sharpe, summary_table
 
 
 def _png(draw) -> bytes:
@@ -68,14 +65,12 @@ def render_charts(daily: pd.DataFrame, allocations: pd.DataFrame) -> dict[str, b
 
 def tearsheet_html(summary: dict, charts: dict[str, bytes], title: str) -> str:
     """One HTML page: the period, the metrics table (every registered metric, every series) and the charts."""
-    series = [key for key in SERIES_TITLES if key in summary]
-    header = "".join(f"<th>{SERIES_TITLES[key]}</th>" for key in series)
+    table = summary_table(summary)
+    header = "".join(f"<th>{html.escape(title)}</th>" for title in table.columns)
     rows = []
-    for name, metric in METRICS.items():
-        cells = "".join(
-            f"<td>{'n/a' if summary[key][name] is None else f'{summary[key][name]:.4f}'}</td>" for key in series
-        )
-        rows.append(f'<tr><th title="{html.escape(metric.compute.__doc__ or "")}">{metric.title}</th>{cells}</tr>')
+    for (metric_title, values), metric in zip(table.iterrows(), METRICS.values(), strict=True):
+        cells = "".join(f"<td>{'n/a' if pd.isna(value) else f'{value:.4f}'}</td>" for value in values)
+        rows.append(f'<tr><th title="{html.escape(metric.compute.__doc__ or "")}">{metric_title}</th>{cells}</tr>')
     period = summary["period"]
     images = "".join(
         f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
