@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from spyglass.features.technical import ta_feature_table
-from spyglass.models.registry import score
+from spyglass.models.registry import model_fingerprints, score
 from spyglass.strategy.allocation import SIZING_METHODS, VOL_MODELS
 
 EMPTY_STATE = "No pipeline results yet: run `make run` first, then reload this page."
@@ -31,6 +31,7 @@ class Artifacts:
     tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     manifest: dict[str, Any] | None = None
     metrics: dict[str, Any] | None = None
+    fingerprints: dict[str, str] = field(default_factory=dict)
 
     @property
     def ready(self) -> bool:
@@ -62,7 +63,18 @@ def load_artifacts(paths: dict[str, str], root: str | Path = ".") -> Artifacts:
     )
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
-    return Artifacts(paths, tables, manifest, metrics)
+    fingerprints = model_fingerprints(manifest_path.parent, manifest) if manifest else {}
+    return Artifacts(paths, tables, manifest, metrics, fingerprints)
+
+
+def model_info(artifacts: Artifacts) -> dict[str, Any]:
+    """Which saved models score: {name: file fingerprint}, their training window and library versions."""
+    manifest = artifacts.manifest
+    return {
+        "models": artifacts.fingerprints,
+        "trained": f"{manifest['train_start']}..{manifest['train_end']}",
+        "versions": manifest["versions"],
+    }
 
 
 def latest_signal(artifacts: Artifacts) -> dict[str, Any]:
@@ -70,15 +82,12 @@ def latest_signal(artifacts: Artifacts) -> dict[str, Any]:
     if not artifacts.ready:
         return {"message": EMPTY_STATE}
     last = artifacts.tables["allocations"].iloc[-1]
-    manifest = artifacts.manifest
     return {
         "date": pd.Timestamp(last["date"]).strftime("%Y-%m-%d"),
         "prediction": float(last["prediction"]),
         "vol_estimate": float(last["vol_estimate"]),
         "allocation": float(last["allocation"]),
-        "models": sorted(manifest["models"]),
-        "trained": f"{manifest['train_start']}..{manifest['train_end']}",
-        "versions": manifest["versions"],
+        **model_info(artifacts),
         "source": "pipeline run (walk-forward prediction)",
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 from pathlib import Path
@@ -73,6 +74,15 @@ def load_models(directory: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     directory = Path(directory)
     manifest = json.loads((directory / "manifest.json").read_text())
     return manifest, {name: joblib.load(directory / entry["file"]) for name, entry in manifest["models"].items()}
+
+
+def model_fingerprints(directory: str | Path, manifest: dict[str, Any]) -> dict[str, str]:
+    """{name: first 10 hex digits of the SHA-256 of its saved file}: which trained model is in use."""
+    directory = Path(directory)
+    return {
+        name: hashlib.sha256((directory / entry["file"]).read_bytes()).hexdigest()[:10]
+        for name, entry in sorted(manifest["models"].items())
+    }
 
 
 def feature_matrix(manifest: dict[str, Any], features: pd.DataFrame) -> np.ndarray:
