@@ -2,80 +2,112 @@
 
 from __future__ import annotations
 
-import os
-import socket
+import logging
 
-import joblib
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
-from matplotlib.figure import Figure
 
 from spyglass.app import charts
-from spyglass.app.main import build_app, metrics_table, signal_markdown
+from spyglass.app.main import metrics_table, shielded, signal_markdown
 from spyglass.app.scoring import EMPTY_STATE, day_allocation, latest_signal, live_score, load_artifacts
-from spyglass.backtest.engine import backtest_with_benchmarks
-from spyglass.backtest.report import backtest_summary
-from spyglass.data.store import replace_store
-from spyglass.features.technical import ta_feature_table
-from spyglass.io import write_json, write_parquet
-from spyglass.models.registry import save_models
-from spyglass.pipeline import base_model_predictions, options_feature_table, stacked_predictions
-from spyglass.strategy.allocation import get_allocations
 
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-
-
-@pytest.fixture(scope="module")
-def artifacts_root(tmp_path_factory, synthetic_market, small_cfg):
-    """A pipeline run on the small synthetic data, written where the app looks for it."""
-    root = tmp_path_factory.mktemp("repo")
-    cfg, paths = small_cfg, small_cfg["paths"]
-    options, analytics = options_feature_table(synthetic_market.chains, cfg["data"], cfg["features"]["options"])
-    ta = ta_feature_table(synthetic_market.prices, cfg["features"]["technical"], cfg["data"]["risk_free_rate"])
-    base = base_model_predictions(ta, options, cfg)
-    meta = stacked_predictions(base.oof, cfg["meta"], cfg["cv"]["gap"], cfg["cv"]["embargo"])
-    allocations = get_allocations(meta.oof, synthetic_market.prices, cfg["allocation"])
-    daily = backtest_with_benchmarks(allocations, synthetic_market.prices, 2.0, cfg["data"]["risk_free_rate"])
-    write_parquet(synthetic_market.prices, root / paths["prices"])
-    replace_store(synthetic_market.chains, root / paths["options_store"])
-    write_parquet(options, root / paths["options_features"])
-    for name, table in (("by_strike", analytics.latest_by_strike), ("by_expiry", analytics.latest_by_expiry),
-                        ("gamma_profile", analytics.latest_profile)):  # fmt: skip
-        write_parquet(table, root / paths["options_latest"] / f"{name}.parquet")
-    write_parquet(allocations, root / paths["allocations"])
-    write_parquet(daily, root / paths["backtest_daily"])
-    write_json(backtest_summary(daily, 2.0), root / paths["metrics_dir"] / "backtest.json")
-    (root / paths["base_dir"]).mkdir(parents=True)
-    save_models(root / paths["base_dir"], {n: r.final_model for n, r in base.models.items()}, base.manifest)
-    joblib.dump({"model": meta.model, "inputs": meta.inputs}, root / paths["meta_model"])
-    return root
+BY_STRIKE = pd.DataFrame(
+    {
+        "strike": [95.0, 100.0, 105.0],
+        "call_gex_usd_per_pct": [1.0, 2.0, 3.0],
+        "put_gex_usd_per_pct": [-3.0, -2.0, -1.0],
+        "gex_usd_per_pct": [-2.0, 0.0, 2.0],
+    }
+)
 
 
-def test_chart_builders_return_figures_with_their_series(synthetic_market):
+def annotation_texts(fig: go.Figure) -> list[str]:
+    return [annotation.text for annotation in fig.layout.annotations]
+
+
+def test_allocation_chart_has_both_series_and_a_log_price_axis(synthetic_market):
     prices = synthetic_market.prices
     allocations = pd.DataFrame({"date": prices["date"].iloc[-50:], "allocation": np.linspace(0, 2, 50)})
     fig = charts.allocation_with_price(allocations, prices)
-    assert isinstance(fig, Figure) and len(fig.axes) == 2 and len(fig.axes[0].lines[0].get_xdata()) == 50
-    profile = pd.DataFrame({"spot_level": [90.0, 100.0, 110.0], "gex_usd_per_pct": [-1.0, 0.5, 2.0]})
-    assert fig.axes and charts.gamma_profile(profile, 100.0).axes[0].get_title().startswith("Dealer gamma")
-    by_strike = pd.DataFrame(
+    allocation, price = fig.data
+    assert allocation.name == "allocation" and len(allocation.x) == 50 and allocation.y[-1] == 2.0
+    assert price.name == "price" and len(price.x) == 50 and price.yaxis == "y2"  # the price from the first allocation
+    assert fig.layout.yaxis2.type == "log"
+    assert fig.layout.width is None  # fills the page's column at any width
+
+
+def test_gamma_chart_marks_spot_flip_and_walls_and_skips_a_missing_flip():
+    fig = charts.gamma_by_strike(BY_STRIKE, 100.0, 99.5, 105.0, 95.0)
+    assert [trace.name for trace in fig.data] == ["calls", "puts", "net"]
+    assert annotation_texts(fig) == ["spot 100", "gamma flip 100", "call wall 105", "put wall 95"]
+    assert [shape.x0 for shape in fig.layout.shapes] == [100.0, 99.5, 105.0, 95.0]
+    assert len({annotation.y for annotation in fig.layout.annotations}) == 4  # labels of close levels do not overlap
+    no_flip = charts.gamma_by_strike(BY_STRIKE, 100.0, float("nan"), None, 95.0)
+    assert annotation_texts(no_flip) == ["spot 100", "put wall 95"]
+
+
+def test_options_charts_show_their_data():
+    chain = pd.DataFrame(
         {
-            "strike": [95.0, 100.0, 105.0],
-            "call_gex_usd_per_pct": [1.0, 2.0, 3.0],
-            "put_gex_usd_per_pct": [-3.0, -2.0, -1.0],
-            "gex_usd_per_pct": [-2.0, 0.0, 2.0],
+            "expiry": pd.to_datetime(["2024-01-19"] * 4 + ["2024-02-16"]),
+            "option_type": ["call", "call", "put", "put", "call"],
+            "strike": [105.0, 100.0, 95.0, 100.0, 100.0],
+            "iv": [0.18, 0.2, 0.25, 0.21, 0.22],
+            "underlying_price": 100.0,
         }
     )
-    gex = charts.gamma_by_strike(by_strike, 100.0, 99.5, 105.0, 95.0)
-    labels = [line.get_label() for line in gex.axes[0].lines]
-    assert {"net", "spot 100", "gamma flip 100", "call wall 105", "put wall 95"} <= set(labels)
+    smile = charts.smile(chain, pd.Timestamp("2024-01-19").date())
+    assert {trace.name: list(trace.x) for trace in smile.data} == {"call": [100.0, 105.0], "put": [95.0, 100.0]}
+    assert annotation_texts(smile) == ["spot 100"] and "2024-01-19" in smile.layout.title.text
+    term = charts.term_structure(pd.DataFrame({"days_to_expiry": [30.0, 91.0], "iv_atm": [0.2, 0.22]}))
+    assert list(term.data[0].y) == [0.2, 0.22]
+    profile = pd.DataFrame({"spot_level": [90.0, 100.0, 110.0], "gex_usd_per_pct": [-1.0, 0.5, 2.0]})
+    assert list(charts.gamma_profile(profile, 100.0).data[0].y) == [-1.0, 0.5, 2.0]
+
+
+def test_time_series_charts_plot_the_columns_they_are_given():
+    dates = pd.bdate_range("2024-01-01", periods=5)
+    features = pd.DataFrame({"date": dates, "pcr_oi": [1.0, 1.1, 1.2, 1.1, 1.0], "iv_atm_30d": 0.2})
+    history = charts.feature_history(features, ["pcr_oi", "not_a_feature", "iv_atm_30d"], "history")
+    assert [trace.name for trace in history.data] == ["pcr_oi", "iv_atm_30d"]
+    assert history.layout.xaxis.rangeselector.buttons  # 1y / 5y / all
+    daily = pd.DataFrame({"date": dates, "equity": 1.0, "benchmark_equity": 1.1, "vol_target_equity": 1.2,
+                          "drawdown": [0.0, -0.1, -0.2, -0.05, 0.0]})  # fmt: skip
+    equity = charts.equity_curves(daily)
+    assert [trace.name for trace in equity.data] == ["strategy", "vol target", "buy & hold"]
+    assert equity.layout.yaxis.type == "log"
+    assert list(charts.drawdown(daily).data[0].y) == [0.0, -0.1, -0.2, -0.05, 0.0]
+
+
+def test_a_failing_handler_leaves_outputs_and_says_what_failed_without_a_traceback(caplog):
+    @shielded("Loading the snapshot", 3)
+    def broken(_: str) -> tuple:
+        raise OSError("partition unreadable")
+
+    with caplog.at_level(logging.ERROR):
+        first, second, status = broken("2024-01-19")
+    assert first == second == {"__type__": "update"}  # gr.update(): the charts on screen stay as they are
+    assert status == "⚠️ Loading the snapshot failed: OSError: partition unreadable"
+    assert "Traceback" in caplog.text  # the traceback goes to the server log instead
+
+
+def test_metrics_table_has_every_metric_and_series(artifacts_root, small_cfg):
+    table = metrics_table(load_artifacts(small_cfg["paths"], artifacts_root).metrics)
+    assert table.columns[0] == "metric" and "buy & hold" in table.columns and "strategy (net)" in table.columns
+    from spyglass.backtest.metrics import METRICS
+
+    assert len(table) == len(METRICS)
 
 
 def test_signal_and_empty_state(artifacts_root, small_cfg, tmp_path):
     signal = latest_signal(load_artifacts(small_cfg["paths"], artifacts_root))
     assert signal["date"] == "2014-12-31" and 0 <= signal["allocation"] <= 2
     assert "allocation **" in signal_markdown(signal)
+    assert set(signal["models"]) == {"elasticnet", "xgboost", "lightgbm"}
+    assert all(len(fingerprint) == 10 for fingerprint in signal["models"].values())
+    assert "scikit-learn" in signal["versions"] and "scikit-learn" in signal_markdown(signal)
     empty = latest_signal(load_artifacts(small_cfg["paths"], tmp_path))
     assert empty == {"message": EMPTY_STATE} and "make run" in signal_markdown(empty)
     assert metrics_table(None)["metric"].tolist() == [EMPTY_STATE]
@@ -98,26 +130,16 @@ def test_live_scoring_offline_and_a_failed_refresh(artifacts_root, small_cfg):
     assert failed["message"].startswith("Refresh failed (csv): data=csv needs data.prices_path")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def test_the_app_api_through_gradio_client(artifacts_root, small_cfg):
+def test_the_app_api_through_gradio_client(app_url, artifacts_root, small_cfg):
     from gradio_client import Client
 
-    app = build_app(small_cfg, artifacts_root)
-    port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, show_error=False)
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        signal, status = client.predict(api_name="/refresh")
-        assert "2014-12-31" in signal and "Scored 2014-12-31" in status
-        dates = sorted(p.name for p in (artifacts_root / small_cfg["paths"]["options_store"]).iterdir())
-        expiry, *plots = client.predict(dates[-1].removeprefix("snapshot_date="), api_name="/options")
-        assert len(plots) == 4 and all(plot is not None for plot in plots)
-        assert expiry["value"] == expiry["choices"][0][0]  # the dropdown moves to the snapshot's first expiry
-        assert len(expiry["choices"]) == len(small_cfg["data"]["chains"]["expiry_days"])
-    finally:
-        app.close()
+    client = Client(app_url, verbose=False)
+    signal, status = client.predict(api_name="/refresh")
+    assert "2014-12-31" in signal and "Scored 2014-12-31" in status
+    dates = sorted(p.name for p in (artifacts_root / small_cfg["paths"]["options_store"]).iterdir())
+    expiry, *plots, options_status = client.predict(dates[-1].removeprefix("snapshot_date="), api_name="/options")
+    assert len(plots) == 4 and all(plot is not None for plot in plots)
+    assert all(plot["type"] == "plotly" for plot in plots)
+    assert expiry["value"] == expiry["choices"][0][0]  # the dropdown moves to the snapshot's first expiry
+    assert len(expiry["choices"]) == len(small_cfg["data"]["chains"]["expiry_days"])
+    assert options_status.startswith(f"Snapshot {dates[-1].removeprefix('snapshot_date=')}: spot ")

@@ -7,8 +7,10 @@ metrics). Errors become messages on the page; a missing artifact shows how to cr
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,33 @@ import pandas as pd
 import polars as pl
 
 from spyglass.app import charts
-from spyglass.app.scoring import EMPTY_STATE, Artifacts, latest_signal, live_score, load_artifacts
-from spyglass.backtest.metrics import METRICS
+from spyglass.app.scoring import EMPTY_STATE, Artifacts, latest_signal, live_score, load_artifacts, model_info
+from spyglass.backtest.report import summary_table
 from spyglass.data.store import partition_path
 from spyglass.options.features import OptionsFeatureSpec, options_analytics, smile_iv
 
 log = logging.getLogger(__name__)
 RECENT_SNAPSHOTS = 60
+DEFAULT_HISTORY = ["iv_atm_30d", "iv_atm_90d", "iv_skew_30d"]
+PCR_COLUMNS = ["pcr_volume", "pcr_oi"]
+
+
+def shielded(action: str, n_outputs: int) -> Callable:
+    """Wrap an event handler whose last output is a status line: an exception leaves the other outputs as they
+    are and puts a one-line message in the status (the traceback goes to the server log, never to the page)."""
+
+    def wrap(handler: Callable) -> Callable:
+        @functools.wraps(handler)
+        def guarded(*args: Any) -> tuple:
+            try:
+                return handler(*args)
+            except Exception as exc:
+                log.exception("%s failed", action)
+                return (*[gr.update()] * (n_outputs - 1), f"⚠️ {action} failed: {type(exc).__name__}: {exc}")
+
+        return guarded
+
+    return wrap
 
 
 def signal_markdown(signal: dict[str, Any]) -> str:
@@ -37,7 +59,10 @@ def signal_markdown(signal: dict[str, Any]) -> str:
         f"- source: {signal['source']}",
     ]
     if "models" in signal:
-        lines.append(f"- models: {', '.join(signal['models'])}, trained {signal['trained']}")
+        models = ", ".join(f"{name} `{fingerprint}`" for name, fingerprint in signal["models"].items())
+        libraries = ", ".join(f"{name} {version}" for name, version in signal["versions"].items())
+        lines.append(f"- models: {models}; trained on {signal['trained']}")
+        lines.append(f"- versions: {libraries}")
     if "seconds" in signal:
         lines.append(f"- refreshed and scored in {signal['seconds']} s")
     return "\n".join(lines)
@@ -47,10 +72,7 @@ def metrics_table(metrics: dict[str, Any] | None) -> pd.DataFrame:
     """One row per registered metric, one column per backtested series."""
     if not metrics:
         return pd.DataFrame({"metric": [EMPTY_STATE]})
-    series = [key for key in ("strategy", "strategy_gross", "vol_target", "buy_and_hold") if key in metrics]
-    return pd.DataFrame(
-        [{"metric": m.title, **{key: metrics[key].get(name) for key in series}} for name, m in METRICS.items()]
-    )
+    return summary_table(metrics).round(4).reset_index()
 
 
 def snapshot_choices(store: Path) -> list[str]:
@@ -59,10 +81,10 @@ def snapshot_choices(store: Path) -> list[str]:
     return dates[:RECENT_SNAPSHOTS]
 
 
-def options_views(cfg: dict, store: Path, snapshot: str | None, expiry: str | None):
-    """(expiry choices, smile, term structure, gamma by strike, gamma profile) for one snapshot date."""
+def options_views(cfg: dict, store: Path, snapshot: str | None, expiry: str | None) -> tuple:
+    """(expiry choices, smile, term structure, gamma by strike, gamma profile, status) for one snapshot date."""
     if not snapshot:
-        return gr.update(choices=[]), None, None, None, None
+        return gr.update(choices=[]), None, None, None, None, ""
     chain = pl.read_parquet(partition_path(store, pd.Timestamp(snapshot)))
     rate, q = float(cfg["data"]["risk_free_rate"]), float(cfg["data"]["dividend_yield"])
     analytics = options_analytics(chain, rate, q, OptionsFeatureSpec.from_config(cfg["features"]["options"]))
@@ -83,6 +105,8 @@ def options_views(cfg: dict, store: Path, snapshot: str | None, expiry: str | No
             analytics.latest_by_strike.to_pandas(), row["spot"], row["gamma_flip"], row["call_wall"], row["put_wall"]
         ),
         charts.gamma_profile(analytics.latest_profile.to_pandas(), row["spot"]),
+        f"Snapshot {snapshot}: spot {row['spot']:,.2f}, {priced.height} priced contracts, "
+        f"expiry {pd.Timestamp(expiry).date()}.",
     )
 
 
@@ -92,43 +116,65 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
     artifacts: Artifacts = load_artifacts(cfg["paths"], root)
     store = root / cfg["paths"]["options_store"]
     tables = artifacts.tables
+    features = tables["options_features"]
+    has_features = features is not None and len(features) > 0
 
+    @shielded("Refresh", 2)
     def refresh() -> tuple[Any, str]:
         result = live_score(cfg, root) if artifacts.ready else {"message": EMPTY_STATE}
         if "message" in result:  # keep the last result on screen
             return gr.update(), f"⚠️ {result['message']}"
-        return signal_markdown(result), f"Scored {result['date']} with the saved models ({result['seconds']} s)."
+        scored = f"Scored {result['date']} with the saved models ({result['seconds']} s)."
+        return signal_markdown({**result, **model_info(artifacts)}), scored
+
+    @shielded("Loading the snapshot", 6)
+    def show_snapshot(snapshot: str | None, expiry: str | None = None) -> tuple:
+        return options_views(cfg, store, snapshot, expiry)
+
+    @shielded("Drawing the history", 2)
+    def show_history(columns: list[str]) -> tuple[Any, str]:
+        return charts.feature_history(features, columns or [], "Options features over time"), ""
 
     with gr.Blocks(title="spyglass") as app:
         gr.Markdown(f"# spyglass — {cfg['data']['ticker']} ({cfg['data']['source']} data)")
-        with gr.Tab("Signal"):
+        with gr.Tab("Signal", id="signal-tab"):
             signal = gr.Markdown(signal_markdown(latest_signal(artifacts)), elem_id="signal")
             button = gr.Button("Refresh data and score the latest day", elem_id="refresh")
             status = gr.Markdown(elem_id="status")
             if artifacts.ready and tables["prices"] is not None:
                 gr.Plot(charts.allocation_with_price(tables["allocations"], tables["prices"]), elem_id="allocation")
             button.click(refresh, outputs=[signal, status], api_name="refresh")
-        with gr.Tab("Options"):
+        with gr.Tab("Options", id="options-tab"):
             choices = snapshot_choices(store) if store.exists() else []
             if not choices:
-                gr.Markdown(f"**{EMPTY_STATE}** (or the data source has no options)")
-            snapshot = gr.Dropdown(choices, value=choices[0] if choices else None, label="snapshot date")
-            expiry = gr.Dropdown([], label="expiry")
-            smile_plot, term_plot = gr.Plot(elem_id="smile"), gr.Plot(elem_id="term")
+                gr.Markdown(f"**{EMPTY_STATE}** (or the data source has no options)", elem_id="options-empty")
+            with gr.Row():
+                snapshot = gr.Dropdown(
+                    choices, value=choices[0] if choices else None, label="snapshot date", elem_id="snapshot"
+                )
+                expiry = gr.Dropdown([], label="expiry", elem_id="expiry")
+            options_status = gr.Markdown(elem_id="options-status")
+            with gr.Row():
+                smile_plot, term_plot = gr.Plot(elem_id="smile"), gr.Plot(elem_id="term")
             gex_plot, profile_plot = gr.Plot(elem_id="gex"), gr.Plot(elem_id="profile")
-            features = tables["options_features"]
-            if features is not None and len(features):
-                gr.Plot(charts.feature_history(features, ["pcr_volume", "pcr_oi"], "Put/call ratios"))
-                gr.Plot(charts.feature_history(features, ["iv_atm_30d", "iv_atm_90d", "iv_skew_30d"], "Implied vol"))
-            outputs = [expiry, smile_plot, term_plot, gex_plot, profile_plot]
-            snapshot.change(lambda d: options_views(cfg, store, d, None), snapshot, outputs, api_name="options")
-            expiry.change(lambda d, e: options_views(cfg, store, d, e), [snapshot, expiry], outputs)
-            app.load(lambda d: options_views(cfg, store, d, None), snapshot, outputs)
-        with gr.Tab("Backtest"):
+            if has_features:
+                gr.Plot(charts.feature_history(features, PCR_COLUMNS, "Put/call ratios"), elem_id="pcr")
+                numeric = [c for c in features.columns if c != "date" and pd.api.types.is_numeric_dtype(features[c])]
+                picked = gr.Dropdown(numeric, value=[c for c in DEFAULT_HISTORY if c in numeric], multiselect=True,
+                                     label="options features to plot", elem_id="history-columns")  # fmt: skip
+                history = gr.Plot(charts.feature_history(features, picked.value, "Options features over time"),
+                                  elem_id="history")  # fmt: skip
+                history_status = gr.Markdown()
+                picked.change(show_history, picked, [history, history_status])
+            outputs = [expiry, smile_plot, term_plot, gex_plot, profile_plot, options_status]
+            snapshot.change(lambda d: show_snapshot(d), snapshot, outputs, api_name="options")
+            expiry.input(show_snapshot, [snapshot, expiry], outputs)
+            app.load(lambda d: show_snapshot(d), snapshot, outputs)
+        with gr.Tab("Backtest", id="backtest-tab"):
             if tables["backtest"] is not None:
                 gr.Plot(charts.equity_curves(tables["backtest"]), elem_id="equity")
                 gr.Plot(charts.drawdown(tables["backtest"]), elem_id="drawdown")
-            gr.Dataframe(metrics_table(artifacts.metrics), elem_id="metrics")
+            gr.Dataframe(metrics_table(artifacts.metrics), elem_id="metrics", max_height=1000, interactive=False)
     return app
 
 
