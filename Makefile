@@ -12,11 +12,11 @@ export PATH := $(BIN):$(PATH)
 export GRADIO_ANALYTICS_ENABLED := False
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: help venv run test bench app lint params lock clean
+.PHONY: help venv run test browser bench app lint params lock clean
 
 help:
 	@echo "make run    - set up .venv and run the whole pipeline (dvc repro) on offline sample data"
-	@echo "make test   - set up .venv and run the full test suite"
+	@echo "make test   - set up .venv (and Debian's chromium for the app's browser test), run the full test suite"
 	@echo "make bench  - speed benchmarks (JSON in benchmarks/results/)"
 	@echo "make app    - serve the Gradio app on http://127.0.0.1:7860 (after make run)"
 	@echo "make lint   - ruff"
@@ -39,8 +39,16 @@ run: venv
 	@echo "Results: metrics/*.json (backtest, models; 'dvc metrics show'), data/allocations.parquet (daily positions),"
 	@echo "         plots/*.csv (equity, drawdown, allocation; 'dvc plots show' renders them), data/ (all stage outputs)"
 
-test: venv
+test: venv browser
 	$(BIN)/python -m pytest
+
+# Debian's Chromium for the Playwright test of the app (Playwright never downloads a browser). Where apt-get
+# cannot install it, the browser test is skipped (CI sets SPYGLASS_REQUIRE_BROWSER=1 to make that a failure).
+browser:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "warning: could not install chromium (apt-get); the app's browser test will be skipped" >&2
 
 bench: venv
 	$(BIN)/python benchmarks/bench_options.py --out benchmarks/results/options.json

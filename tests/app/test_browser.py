@@ -1,0 +1,143 @@
+"""The app end to end in headless Chromium (Debian's `chromium`, driven by Playwright's Python client).
+
+The app is served in this process over artifacts of a small synthetic pipeline run; the browser loads the page at
+a laptop's size, switches tabs, clicks refresh (offline: the synthetic source) and reads what was rendered.
+Screenshots go to $SPYGLASS_SCREENSHOTS when set (else the test's tmp dir). `.ci/run` installs Chromium and sets
+SPYGLASS_REQUIRE_BROWSER=1 so that a missing browser fails there instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("SPYGLASS_CHROMIUM", "/usr/bin/chromium"))
+# No background networking: this machine's closed network refuses Chromium's calls home.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+LAPTOP = {"width": 1366, "height": 768}
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        message = f"Debian's chromium is not at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("SPYGLASS_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url) -> Iterator:
+    """The app's page at a laptop's size, loaded; fails the test if the page threw a JavaScript error."""
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(app_url)
+    page.wait_for_selector("#allocation .js-plotly-plot")
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def screenshot(tmp_path):
+    folder = Path(os.environ.get("SPYGLASS_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> None:
+        page.screenshot(path=folder / f"{name}.png", full_page=True)
+
+    return take
+
+
+def traces(page, plot_id: str) -> int:
+    """How many data traces plotly drew in the plot with this elem_id."""
+    return page.locator(f"#{plot_id} .js-plotly-plot .trace").count()
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def assert_readable(page) -> None:
+    """Nothing on the page is wider than the window, and no error or traceback is shown."""
+    width, window = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= window
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "Error" not in body
+
+
+def test_signal_tab_shows_the_latest_signal_and_scores_offline(page, screenshot):
+    signal = page.locator("#signal")
+    assert "2014-12-31: allocation" in signal.inner_text()
+    models = r"models: elasticnet [0-9a-f]{10}, lightgbm [0-9a-f]{10}, xgboost [0-9a-f]{10}; trained on 20"
+    assert re.search(models, signal.inner_text())
+    assert traces(page, "allocation") == 2  # allocation and price
+    page.click("#refresh")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Scored 2014-12-31')")
+    assert "live scoring, data=synthetic" in signal.inner_text()
+    assert re.search(models, signal.inner_text())  # the models that scored are still named
+    assert_readable(page)
+    screenshot(page, "signal")
+
+
+def test_a_failed_refresh_says_so_and_keeps_the_last_result(page, monkeypatch):
+    def no_network(*_args, **_kwargs):
+        raise ConnectionError("Could not resolve host: query2.finance.yahoo.com")
+
+    monkeypatch.setattr("spyglass.data.load_market_data", no_network)  # the app runs in this process
+    before = page.inner_text("#signal")
+    page.click("#refresh")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Refresh failed')")
+    assert "Refresh failed (synthetic): Could not resolve host" in page.inner_text("#status")
+    assert page.inner_text("#signal") == before
+
+
+def test_options_tab_draws_the_snapshot_and_follows_the_expiry(page, screenshot):
+    open_tab(page, "Options")
+    page.wait_for_function("document.querySelector('#options-status').innerText.includes('Snapshot')")
+    for plot_id, expected in (("smile", 2), ("term", 1), ("gex", 3), ("profile", 1), ("pcr", 2), ("history", 3)):
+        page.wait_for_selector(f"#{plot_id} .js-plotly-plot")
+        assert traces(page, plot_id) == expected, plot_id
+    gex_labels = page.locator("#gex .annotation-text").all_text_contents()
+    assert any(label.startswith("spot ") for label in gex_labels)
+    assert any(label.startswith("call wall ") for label in gex_labels)
+    first_title = page.locator("#smile .gtitle").text_content()
+    page.locator("#expiry input").click()
+    options = page.get_by_role("option")
+    options.nth(options.count() - 1).click()  # the longest expiry
+    page.wait_for_function(
+        f"document.querySelector('#smile .gtitle') && document.querySelector('#smile .gtitle').textContent"
+        f" !== {first_title!r}"
+    )
+    assert page.locator("#smile .gtitle").text_content().startswith("Volatility smile, expiry ")
+    page.locator("#history-columns .token").filter(has_text="iv_skew_30d").locator(".token-remove").click()
+    page.wait_for_function("document.querySelectorAll('#history .js-plotly-plot .trace').length === 2")
+    assert_readable(page)
+    screenshot(page, "options")
+
+
+def test_backtest_tab_shows_equity_drawdown_and_metrics(page, screenshot):
+    open_tab(page, "Backtest")
+    page.wait_for_selector("#equity .js-plotly-plot")
+    assert traces(page, "equity") == 3  # strategy, vol target, buy & hold
+    assert traces(page, "drawdown") == 1
+    metrics = page.locator("#metrics")
+    for text in ("Sharpe ratio", "Maximum drawdown", "strategy (net)", "buy & hold"):
+        assert text in metrics.inner_text()
+    assert_readable(page)
+    screenshot(page, "backtest")
