@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import joblib
 import pytest
@@ -54,13 +56,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(artifacts_root, small_cfg) -> Iterator[str]:
-    """The app over `artifacts_root`, served in this process on 127.0.0.1 (so tests can monkeypatch it)."""
-    app = build_app(small_cfg, artifacts_root)
+@contextmanager
+def served(cfg: dict, root: Path) -> Iterator[str]:
+    """The app over the artifacts under `root`, served in this process on 127.0.0.1 (so tests can monkeypatch
+    what it calls); yields its URL."""
+    app = build_app(cfg, root)
     port = free_port()
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, show_error=False, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
         app.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(artifacts_root, small_cfg) -> Iterator[str]:
+    with served(small_cfg, artifacts_root) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def empty_app_url(tmp_path_factory, small_cfg) -> Iterator[str]:
+    """The app before any pipeline run: no artifacts at all."""
+    with served(small_cfg, tmp_path_factory.mktemp("empty")) as url:
+        yield url

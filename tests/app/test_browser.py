@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,19 +39,26 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, app_url) -> Iterator:
-    """The app's page at a laptop's size, loaded; fails the test if the page threw a JavaScript error."""
+@contextmanager
+def opened(browser, url: str) -> Iterator:
+    """A page at a laptop's size with `url` loaded; fails the test if the page threw a JavaScript error."""
     context = browser.new_context(viewport=LAPTOP)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(app_url)
-    page.wait_for_selector("#allocation .js-plotly-plot")
+    page.goto(url)
+    page.wait_for_selector("#signal")
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser, app_url) -> Iterator:
+    with opened(browser, app_url) as page:
+        page.wait_for_selector("#allocation .js-plotly-plot")
+        yield page
 
 
 @pytest.fixture
@@ -107,7 +115,17 @@ def test_a_failed_refresh_says_so_and_keeps_the_last_result(page, monkeypatch):
     assert page.inner_text("#signal") == before
 
 
-def test_options_tab_draws_the_snapshot_and_follows_the_expiry(page, screenshot):
+def choose(page, dropdown_id: str, typed: str) -> None:
+    """Type into a Gradio dropdown (it filters as you type) and take the first matching option."""
+    field = page.locator(f"#{dropdown_id} input")
+    field.click()
+    field.press("Control+a")
+    field.press("Backspace")
+    field.press_sequentially(typed)
+    page.get_by_role("option").first.click()
+
+
+def test_options_tab_draws_the_chosen_snapshot_and_expiry(page, screenshot, artifacts_root, small_cfg):
     open_tab(page, "Options")
     page.wait_for_function("document.querySelector('#options-status').innerText.includes('Snapshot')")
     for plot_id, expected in (("smile", 2), ("term", 1), ("gex", 3), ("profile", 1), ("pcr", 2), ("history", 3)):
@@ -125,6 +143,11 @@ def test_options_tab_draws_the_snapshot_and_follows_the_expiry(page, screenshot)
         f" !== {first_title!r}"
     )
     assert page.locator("#smile .gtitle").text_content().startswith("Volatility smile, expiry ")
+    store = artifacts_root / small_cfg["paths"]["options_store"]
+    older = sorted(p.name.removeprefix("snapshot_date=") for p in store.iterdir())[-30]
+    choose(page, "snapshot", older)
+    page.wait_for_function(f"document.querySelector('#options-status').innerText.startsWith('Snapshot {older}:')")
+    assert traces(page, "gex") == 3
     page.locator("#history-columns .token").filter(has_text="iv_skew_30d").locator(".token-remove").click()
     page.wait_for_function("document.querySelectorAll('#history .js-plotly-plot .trace').length === 2")
     assert_readable(page)
@@ -141,3 +164,17 @@ def test_backtest_tab_shows_equity_drawdown_and_metrics(page, screenshot):
         assert text in metrics.inner_text()
     assert_readable(page)
     screenshot(page, "backtest")
+
+
+def test_before_any_run_every_tab_says_to_run_the_pipeline(browser, empty_app_url, screenshot):
+    with opened(browser, empty_app_url) as page:
+        assert "No pipeline results yet: run make run first" in page.inner_text("#signal")
+        page.click("#refresh")
+        page.wait_for_function("document.querySelector('#status').innerText.includes('make run')")
+        open_tab(page, "Options")
+        assert "make run" in page.inner_text("#options-empty")
+        assert page.locator(".js-plotly-plot").count() == 0
+        open_tab(page, "Backtest")
+        assert "make run" in page.inner_text("#backtest-empty")
+        assert_readable(page)
+        screenshot(page, "empty")

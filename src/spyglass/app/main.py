@@ -25,7 +25,6 @@ from spyglass.data.store import partition_path
 from spyglass.options.features import OptionsFeatureSpec, options_analytics, smile_iv
 
 log = logging.getLogger(__name__)
-RECENT_SNAPSHOTS = 60
 DEFAULT_HISTORY = ["iv_atm_30d", "iv_atm_90d", "iv_skew_30d"]
 PCR_COLUMNS = ["pcr_volume", "pcr_oi"]
 
@@ -68,17 +67,14 @@ def signal_markdown(signal: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def metrics_table(metrics: dict[str, Any] | None) -> pd.DataFrame:
-    """One row per registered metric, one column per backtested series."""
-    if not metrics:
-        return pd.DataFrame({"metric": [EMPTY_STATE]})
+def metrics_table(metrics: dict[str, Any]) -> pd.DataFrame:
+    """One row per registered metric (first column), one column per backtested series, 4 decimals."""
     return summary_table(metrics).round(4).reset_index()
 
 
 def snapshot_choices(store: Path) -> list[str]:
-    """The most recent snapshot dates in the store, newest first."""
-    dates = sorted((p.name.removeprefix("snapshot_date=") for p in store.glob("snapshot_date=*")), reverse=True)
-    return dates[:RECENT_SNAPSHOTS]
+    """Every snapshot date in the store, newest first (the dropdown filters as you type)."""
+    return sorted((p.name.removeprefix("snapshot_date=") for p in store.glob("snapshot_date=*")), reverse=True)
 
 
 def options_views(cfg: dict, store: Path, snapshot: str | None, expiry: str | None) -> tuple:
@@ -174,7 +170,10 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
             if tables["backtest"] is not None:
                 gr.Plot(charts.equity_curves(tables["backtest"]), elem_id="equity")
                 gr.Plot(charts.drawdown(tables["backtest"]), elem_id="drawdown")
-            gr.Dataframe(metrics_table(artifacts.metrics), elem_id="metrics", max_height=1000, interactive=False)
+            if artifacts.metrics:
+                gr.Dataframe(metrics_table(artifacts.metrics), elem_id="metrics", max_height=1000, interactive=False)
+            else:
+                gr.Markdown(f"**{EMPTY_STATE}**", elem_id="backtest-empty")
     return app
 
 
