@@ -75,8 +75,8 @@ def app_url(artifacts_root, small_cfg) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def empty_app_url(tmp_path_factory, small_cfg) -> Iterator[str]:
-    """The app before any pipeline run: no artifacts at all."""
-    with served(small_cfg, tmp_path_factory.mktemp("empty")) as url:
-        yield url
+@pytest.fixture
+def repo_before_first_run(tmp_path, small_cfg) -> Iterator[tuple[Path, str]]:
+    """(an empty repo, the URL of the app over it): the test may write artifacts into it later."""
+    with served(small_cfg, tmp_path) as url:
+        yield tmp_path, url

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 from spyglass.app import charts
-from spyglass.app.main import metrics_table, shielded, signal_markdown
+from spyglass.app.main import COMPONENTS, DEFAULT_HISTORY, metrics_table, page_contents, shielded, signal_markdown
 from spyglass.app.scoring import EMPTY_STATE, day_allocation, latest_signal, live_score, load_artifacts
 
 BY_STRIKE = pd.DataFrame(
@@ -142,3 +142,19 @@ def test_the_app_api_through_gradio_client(app_url, artifacts_root, small_cfg):
     assert expiry["value"] == expiry["choices"][0][0]  # the dropdown moves to the snapshot's first expiry
     assert len(expiry["choices"]) == len(small_cfg["data"]["chains"]["expiry_days"])
     assert options_status.startswith(f"Snapshot {dates[-1].removeprefix('snapshot_date=')}: spot ")
+    *_, missing = client.predict("1999-01-04", api_name="/options")
+    assert missing.startswith("⚠️ Loading the snapshot failed: LookupError: no option snapshot dated 1999-01-04")
+
+
+def test_page_contents_fill_every_component_and_hide_what_has_no_artifacts(artifacts_root, small_cfg, tmp_path):
+    store = artifacts_root / small_cfg["paths"]["options_store"]
+    full = page_contents(load_artifacts(small_cfg["paths"], artifacts_root), store)
+    assert tuple(full) == COMPONENTS
+    assert all(full[name]["visible"] for name in ("allocation", "pcr", "history", "equity", "drawdown", "metrics"))
+    assert not full["options_empty"]["visible"] and not full["backtest_empty"]["visible"]
+    assert full["snapshot"]["value"] == full["snapshot"]["choices"][0] == "2014-12-31"
+    assert full["picked"]["value"] == DEFAULT_HISTORY
+    empty = page_contents(load_artifacts(small_cfg["paths"], tmp_path), tmp_path / "no-store")
+    assert not any(empty[name]["visible"] for name in ("allocation", "pcr", "history", "equity", "metrics"))
+    assert empty["options_empty"]["visible"] and empty["backtest_empty"]["visible"]
+    assert "make run" in empty["signal"] and empty["snapshot"]["choices"] == []

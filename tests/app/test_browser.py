@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -166,8 +167,11 @@ def test_backtest_tab_shows_equity_drawdown_and_metrics(page, screenshot):
     screenshot(page, "backtest")
 
 
-def test_before_any_run_every_tab_says_to_run_the_pipeline(browser, empty_app_url, screenshot):
-    with opened(browser, empty_app_url) as page:
+def test_before_a_run_each_tab_says_what_to_do_and_a_reload_after_it_shows_the_results(
+    browser, repo_before_first_run, artifacts_root, screenshot
+):
+    root, url = repo_before_first_run
+    with opened(browser, url) as page:
         assert "No pipeline results yet: run make run first" in page.inner_text("#signal")
         page.click("#refresh")
         page.wait_for_function("document.querySelector('#status').innerText.includes('make run')")
@@ -178,3 +182,12 @@ def test_before_any_run_every_tab_says_to_run_the_pipeline(browser, empty_app_ur
         assert "make run" in page.inner_text("#backtest-empty")
         assert_readable(page)
         screenshot(page, "empty")
+
+        shutil.copytree(artifacts_root, root, dirs_exist_ok=True)  # the pipeline has run meanwhile
+        page.reload()
+        page.wait_for_selector("#allocation .js-plotly-plot")
+        assert "2014-12-31: allocation" in page.inner_text("#signal")
+        open_tab(page, "Backtest")
+        page.wait_for_selector("#equity .js-plotly-plot")
+        assert "Sharpe ratio" in page.inner_text("#metrics")
+        assert not page.locator("#backtest-empty").is_visible()

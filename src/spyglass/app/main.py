@@ -27,6 +27,10 @@ from spyglass.options.features import OptionsFeatureSpec, options_analytics, smi
 log = logging.getLogger(__name__)
 DEFAULT_HISTORY = ["iv_atm_30d", "iv_atm_90d", "iv_skew_30d"]
 PCR_COLUMNS = ["pcr_volume", "pcr_oi"]
+HISTORY_TITLE = "Options features over time"
+# The components a page load fills (keys of page_contents), in the order of the load event's outputs.
+COMPONENTS = ("signal", "allocation", "options_empty", "snapshot", "pcr", "picked", "history", "equity", "drawdown",
+              "metrics", "backtest_empty")  # fmt: skip
 
 
 def shielded(action: str, n_outputs: int) -> Callable:
@@ -81,7 +85,10 @@ def options_views(cfg: dict, store: Path, snapshot: str | None, expiry: str | No
     """(expiry choices, smile, term structure, gamma by strike, gamma profile, status) for one snapshot date."""
     if not snapshot:
         return gr.update(choices=[]), None, None, None, None, ""
-    chain = pl.read_parquet(partition_path(store, pd.Timestamp(snapshot)))
+    partition = partition_path(store, pd.Timestamp(snapshot))
+    if not partition.exists():
+        raise LookupError(f"no option snapshot dated {snapshot} in {store}")
+    chain = pl.read_parquet(partition)
     rate, q = float(cfg["data"]["risk_free_rate"]), float(cfg["data"]["dividend_yield"])
     analytics = options_analytics(chain, rate, q, OptionsFeatureSpec.from_config(cfg["features"]["options"]))
     priced = analytics.priced
@@ -106,17 +113,56 @@ def options_views(cfg: dict, store: Path, snapshot: str | None, expiry: str | No
     )
 
 
-def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
-    """The Blocks app over the artifacts under `root` (the repo)."""
-    root = Path(root)
-    artifacts: Artifacts = load_artifacts(cfg["paths"], root)
-    store = root / cfg["paths"]["options_store"]
+def page_contents(artifacts: Artifacts, store: Path) -> dict[str, Any]:
+    """What each component of the page shows for these artifacts (values or gr.update), by component name.
+
+    Computed on every page load, so reloading the page picks up a newer pipeline run; parts without their
+    artifacts are hidden and an empty-state line says how to create them.
+    """
     tables = artifacts.tables
-    features = tables["options_features"]
+    features, backtest, prices = tables["options_features"], tables["backtest"], tables["prices"]
+    has_allocation = artifacts.ready and prices is not None
     has_features = features is not None and len(features) > 0
+    numeric = [c for c in features.columns if c != "date" and pd.api.types.is_numeric_dtype(features[c])
+               ] if has_features else []  # fmt: skip
+    picked = [c for c in DEFAULT_HISTORY if c in numeric]
+    choices = snapshot_choices(store) if store.exists() else []
+
+    def shown(condition: bool, build: Callable[[], Any]) -> Any:
+        return gr.update(value=build() if condition else None, visible=condition)
+
+    return {
+        "signal": signal_markdown(latest_signal(artifacts)),
+        "allocation": shown(
+            has_allocation, lambda: charts.allocation_with_price(tables["allocations"], tables["prices"])
+        ),
+        "options_empty": gr.update(visible=not choices),
+        "snapshot": gr.update(choices=choices, value=choices[0] if choices else None),
+        "pcr": shown(has_features, lambda: charts.feature_history(features, PCR_COLUMNS, "Put/call ratios")),
+        "picked": gr.update(choices=numeric, value=picked, visible=has_features),
+        "history": shown(has_features, lambda: charts.feature_history(features, picked, HISTORY_TITLE)),
+        "equity": shown(backtest is not None, lambda: charts.equity_curves(backtest)),
+        "drawdown": shown(backtest is not None, lambda: charts.drawdown(backtest)),
+        "metrics": shown(bool(artifacts.metrics), lambda: metrics_table(artifacts.metrics)),
+        "backtest_empty": gr.update(visible=not artifacts.metrics),
+    }
+
+
+def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
+    """The Blocks app over the artifacts under `root` (the repo), re-read on every page load."""
+    root = Path(root)
+    store = root / cfg["paths"]["options_store"]
+    current = {"artifacts": load_artifacts(cfg["paths"], root)}  # what the page on screen was built from
+
+    @shielded("Loading the results", len(COMPONENTS) + 1)
+    def load_page() -> tuple:
+        current["artifacts"] = artifacts = load_artifacts(cfg["paths"], root)
+        contents = page_contents(artifacts, store)
+        return (*(contents[name] for name in COMPONENTS), "")
 
     @shielded("Refresh", 2)
     def refresh() -> tuple[Any, str]:
+        artifacts = current["artifacts"]
         result = live_score(cfg, root) if artifacts.ready else {"message": EMPTY_STATE}
         if "message" in result:  # keep the last result on screen
             return gr.update(), f"⚠️ {result['message']}"
@@ -129,51 +175,49 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
 
     @shielded("Drawing the history", 2)
     def show_history(columns: list[str]) -> tuple[Any, str]:
-        return charts.feature_history(features, columns or [], "Options features over time"), ""
+        features = current["artifacts"].tables["options_features"]
+        return charts.feature_history(features, columns or [], HISTORY_TITLE), ""
 
+    empty = f"**{EMPTY_STATE}**"
     with gr.Blocks(title="spyglass") as app:
         gr.Markdown(f"# spyglass — {cfg['data']['ticker']} ({cfg['data']['source']} data)")
+        page_status = gr.Markdown(elem_id="page-status")
         with gr.Tab("Signal", id="signal-tab"):
-            signal = gr.Markdown(signal_markdown(latest_signal(artifacts)), elem_id="signal")
+            signal = gr.Markdown(elem_id="signal")
             button = gr.Button("Refresh data and score the latest day", elem_id="refresh")
             status = gr.Markdown(elem_id="status")
-            if artifacts.ready and tables["prices"] is not None:
-                gr.Plot(charts.allocation_with_price(tables["allocations"], tables["prices"]), elem_id="allocation")
-            button.click(refresh, outputs=[signal, status], api_name="refresh")
+            allocation = gr.Plot(elem_id="allocation", visible=False)
         with gr.Tab("Options", id="options-tab"):
-            choices = snapshot_choices(store) if store.exists() else []
-            if not choices:
-                gr.Markdown(f"**{EMPTY_STATE}** (or the data source has no options)", elem_id="options-empty")
+            options_empty = gr.Markdown(f"{empty} (or the data source has no options)", elem_id="options-empty")
             with gr.Row():
-                snapshot = gr.Dropdown(
-                    choices, value=choices[0] if choices else None, label="snapshot date", elem_id="snapshot"
+                snapshot = gr.Dropdown(  # any date may be asked for: a page load lists what the store has now
+                    [], label="snapshot date", elem_id="snapshot", allow_custom_value=True
                 )
                 expiry = gr.Dropdown([], label="expiry", elem_id="expiry")
             options_status = gr.Markdown(elem_id="options-status")
             with gr.Row():
                 smile_plot, term_plot = gr.Plot(elem_id="smile"), gr.Plot(elem_id="term")
             gex_plot, profile_plot = gr.Plot(elem_id="gex"), gr.Plot(elem_id="profile")
-            if has_features:
-                gr.Plot(charts.feature_history(features, PCR_COLUMNS, "Put/call ratios"), elem_id="pcr")
-                numeric = [c for c in features.columns if c != "date" and pd.api.types.is_numeric_dtype(features[c])]
-                picked = gr.Dropdown(numeric, value=[c for c in DEFAULT_HISTORY if c in numeric], multiselect=True,
-                                     label="options features to plot", elem_id="history-columns")  # fmt: skip
-                history = gr.Plot(charts.feature_history(features, picked.value, "Options features over time"),
-                                  elem_id="history")  # fmt: skip
-                history_status = gr.Markdown()
-                picked.change(show_history, picked, [history, history_status])
-            outputs = [expiry, smile_plot, term_plot, gex_plot, profile_plot, options_status]
-            snapshot.change(lambda d: show_snapshot(d), snapshot, outputs, api_name="options")
-            expiry.input(show_snapshot, [snapshot, expiry], outputs)
-            app.load(lambda d: show_snapshot(d), snapshot, outputs)
+            pcr = gr.Plot(elem_id="pcr", visible=False)
+            picked = gr.Dropdown([], multiselect=True, label="options features to plot", elem_id="history-columns")
+            history, history_status = gr.Plot(elem_id="history", visible=False), gr.Markdown()
         with gr.Tab("Backtest", id="backtest-tab"):
-            if tables["backtest"] is not None:
-                gr.Plot(charts.equity_curves(tables["backtest"]), elem_id="equity")
-                gr.Plot(charts.drawdown(tables["backtest"]), elem_id="drawdown")
-            if artifacts.metrics:
-                gr.Dataframe(metrics_table(artifacts.metrics), elem_id="metrics", max_height=1000, interactive=False)
-            else:
-                gr.Markdown(f"**{EMPTY_STATE}**", elem_id="backtest-empty")
+            equity, drawdown = gr.Plot(elem_id="equity", visible=False), gr.Plot(elem_id="drawdown", visible=False)
+            metrics = gr.Dataframe(elem_id="metrics", max_height=1000, interactive=False, visible=False)
+            backtest_empty = gr.Markdown(empty, elem_id="backtest-empty")
+        components = {
+            "signal": signal, "allocation": allocation, "options_empty": options_empty, "snapshot": snapshot,
+            "pcr": pcr, "picked": picked, "history": history, "equity": equity, "drawdown": drawdown,
+            "metrics": metrics, "backtest_empty": backtest_empty,
+        }  # fmt: skip
+        snapshot_outputs = [expiry, smile_plot, term_plot, gex_plot, profile_plot, options_status]
+        app.load(load_page, outputs=[*(components[name] for name in COMPONENTS), page_status]).then(
+            lambda d: show_snapshot(d), snapshot, snapshot_outputs
+        )
+        button.click(refresh, outputs=[signal, status], api_name="refresh")
+        snapshot.input(lambda d: show_snapshot(d), snapshot, snapshot_outputs, api_name="options")
+        expiry.input(show_snapshot, [snapshot, expiry], snapshot_outputs)
+        picked.input(show_history, picked, [history, history_status])
     return app
 
 
