@@ -22,7 +22,7 @@ from spyglass.app import charts
 from spyglass.app.scoring import EMPTY_STATE, Artifacts, latest_signal, live_score, load_artifacts, model_info
 from spyglass.backtest.report import summary_table
 from spyglass.data.store import partition_path
-from spyglass.options.features import OptionsFeatureSpec, options_analytics, smile_iv
+from spyglass.options.features import OptionsAnalytics, OptionsFeatureSpec, options_analytics, smile_iv
 
 log = logging.getLogger(__name__)
 DEFAULT_HISTORY = ["iv_atm_30d", "iv_atm_90d", "iv_skew_30d"]
@@ -81,16 +81,18 @@ def snapshot_choices(store: Path) -> list[str]:
     return sorted((p.name.removeprefix("snapshot_date=") for p in store.glob("snapshot_date=*")), reverse=True)
 
 
-def options_views(cfg: dict, store: Path, snapshot: str | None, expiry: str | None) -> tuple:
-    """(expiry choices, smile, term structure, gamma by strike, gamma profile, status) for one snapshot date."""
-    if not snapshot:
-        return gr.update(choices=[]), None, None, None, None, ""
+def snapshot_analytics(cfg: dict, store: Path, snapshot: str) -> OptionsAnalytics:
+    """The options analytics (priced chain, exposures, gamma profile) of one stored snapshot."""
     partition = partition_path(store, pd.Timestamp(snapshot))
     if not partition.exists():
         raise LookupError(f"no option snapshot dated {snapshot} in {store}")
-    chain = pl.read_parquet(partition)
     rate, q = float(cfg["data"]["risk_free_rate"]), float(cfg["data"]["dividend_yield"])
-    analytics = options_analytics(chain, rate, q, OptionsFeatureSpec.from_config(cfg["features"]["options"]))
+    spec = OptionsFeatureSpec.from_config(cfg["features"]["options"])
+    return options_analytics(pl.read_parquet(partition), rate, q, spec)
+
+
+def options_views(analytics: OptionsAnalytics, snapshot: str, expiry: str | None) -> tuple:
+    """(expiry choices, smile, term structure, gamma by strike, gamma profile, status) for one snapshot."""
     priced = analytics.priced
     expiries = sorted({str(e) for e in priced["expiry"].to_list()})
     expiry = expiry if expiry in expiries else expiries[0]
@@ -133,9 +135,7 @@ def page_contents(artifacts: Artifacts, store: Path) -> dict[str, Any]:
 
     return {
         "signal": signal_markdown(latest_signal(artifacts)),
-        "allocation": shown(
-            has_allocation, lambda: charts.allocation_with_price(tables["allocations"], tables["prices"])
-        ),
+        "allocation": shown(has_allocation, lambda: charts.allocation_with_price(tables["allocations"], prices)),
         "options_empty": gr.update(visible=not choices),
         "snapshot": gr.update(choices=choices, value=choices[0] if choices else None),
         "pcr": shown(has_features, lambda: charts.feature_history(features, PCR_COLUMNS, "Put/call ratios")),
@@ -153,10 +153,13 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
     root = Path(root)
     store = root / cfg["paths"]["options_store"]
     current = {"artifacts": load_artifacts(cfg["paths"], root)}  # what the page on screen was built from
+    # Priced snapshots, so that switching expiry only redraws; emptied on page load, like the artifacts.
+    analytics_of = functools.lru_cache(maxsize=8)(functools.partial(snapshot_analytics, cfg, store))
 
     @shielded("Loading the results", len(COMPONENTS) + 1)
     def load_page() -> tuple:
         current["artifacts"] = artifacts = load_artifacts(cfg["paths"], root)
+        analytics_of.cache_clear()
         contents = page_contents(artifacts, store)
         return (*(contents[name] for name in COMPONENTS), "")
 
@@ -171,7 +174,9 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
 
     @shielded("Loading the snapshot", 6)
     def show_snapshot(snapshot: str | None, expiry: str | None = None) -> tuple:
-        return options_views(cfg, store, snapshot, expiry)
+        if not snapshot:
+            return gr.update(choices=[]), None, None, None, None, ""
+        return options_views(analytics_of(snapshot), snapshot, expiry)
 
     @shielded("Drawing the history", 2)
     def show_history(columns: list[str]) -> tuple[Any, str]:
