@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,8 @@ from spyglass.config import compose, to_plain
 from spyglass.data import load_market_data
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Real market files shared beside the repository (never copied into it): CBOE's VIX history and an SPX chain.
+SHARED_DATA = Path(os.environ.get("SPYGLASS_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 
 # A short synthetic history: fast, yet long enough for calibration, warm-up and a few walk-forward folds.
 SMALL_OVERRIDES = [
@@ -47,6 +50,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+def shared_file(name: str) -> Path:
+    """A file of ../shared/data; the test is skipped where it is absent, and fails instead in CI
+    (SPYGLASS_REQUIRE_SHARED_DATA=1)."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        message = f"{path} is absent (real market data shared beside the repository)"
+        if os.environ.get("SPYGLASS_REQUIRE_SHARED_DATA"):
+            pytest.fail(message + "; SPYGLASS_REQUIRE_SHARED_DATA=1 requires it")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def vix_csv() -> Path:
+    """CBOE's VIX daily history (DATE, OPEN, HIGH, LOW, CLOSE), 1990-2026."""
+    return shared_file("vix-daily.csv")
+
+
+@pytest.fixture(scope="session")
+def spx_quotedata() -> Path:
+    """CBOE's delayed-quote SPX chain of 2022-12-12 (after the close; VIX closed at 25.00 that day)."""
+    return shared_file("spx_quotedata_2022-12-12.csv")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import numpy as np
 import polars as pl
@@ -152,3 +153,23 @@ def test_cleaning_counts_and_latest_tables():
     assert analytics.latest_by_strike["strike"].to_list() == sorted(set(STRIKES.tolist()) - {80.0})
     assert sorted(analytics.latest_by_expiry["days_to_expiry"].to_list()) == [30, 90]
     assert analytics.latest_profile.height == OptionsFeatureSpec().profile_levels
+
+
+def test_every_output_is_the_same_bytes_whatever_the_order_of_the_input_rows():
+    """Sums are added in a fixed order: the store's row order (or polars' threads) cannot change a bit."""
+    days = [DAY + dt.timedelta(days=i) for i in range(4)]
+    expiries = tuple(range(7, 200, 7))
+    chain = pl.concat([chain_from_surface(lambda x, t: 0.2 - 0.3 * x, expiries, day=day) for day in days])
+    chain = chain.with_columns(open_interest=pl.col("open_interest") * (1 + pl.col("strike") / 7.3))
+
+    def tables(frame: pl.DataFrame) -> list[bytes]:
+        analytics = options_analytics(frame, R, Q, OptionsFeatureSpec())
+        out = []
+        for table in (analytics.features, analytics.latest_by_strike, analytics.latest_by_expiry,
+                      analytics.latest_profile):  # fmt: skip
+            buffer = io.BytesIO()
+            table.write_parquet(buffer)
+            out.append(buffer.getvalue())
+        return out
+
+    assert tables(chain) == tables(chain.sample(fraction=1.0, shuffle=True, seed=7))

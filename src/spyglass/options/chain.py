@@ -23,6 +23,7 @@ import polars as pl
 from spyglass.options.implied_vol import IVStatus, solve_implied_vol
 
 DAYS_PER_YEAR = 365.0
+QUOTE_RULES = ("crossed_quote", "no_price", "stale_trade")  # the rules about the price itself
 
 
 @dataclass(frozen=True)
@@ -38,17 +39,31 @@ class CleaningRules:
         return cls(float(cfg["min_open_interest"]), int(cfg["max_trade_age_days"]), tuple(cfg["iv_bounds"]))
 
 
-def priced_chain(chain: pl.DataFrame, risk_free_rate: float, dividend_yield: float) -> pl.DataFrame:
-    """Add t_years, forward, log_moneyness, is_call, price, price_source, iv and iv_status (an IVStatus code)."""
+def quote_prices(chain: pl.DataFrame) -> pl.DataFrame:
+    """Add price (bid/ask mid, else the last trade, else null), price_source ("mid", "last" or null), t_years
+    (ACT/365 from snapshot to expiry) and is_call."""
     two_sided = (pl.col("bid") > 0) & (pl.col("ask") > 0) & (pl.col("ask") >= pl.col("bid"))
     has_last = pl.col("last").fill_null(0.0) > 0
+    return chain.with_columns(
+        t_years=(pl.col("expiry") - pl.col("snapshot_date")).dt.total_days() / DAYS_PER_YEAR,
+        is_call=pl.col("option_type") == "call",
+        price=pl.when(two_sided).then((pl.col("bid") + pl.col("ask")) / 2).when(has_last).then(pl.col("last")),
+        price_source=pl.when(two_sided).then(pl.lit("mid")).when(has_last).then(pl.lit("last")),
+    )
+
+
+def usable_quotes(chain: pl.DataFrame, max_trade_age_days: int) -> pl.DataFrame:
+    """quote_prices, keeping only rows the first three cleaning rules accept (a price, not crossed, not stale)."""
+    priced = quote_prices(chain)
+    breaches = _rule_breaches(CleaningRules(max_trade_age_days=max_trade_age_days))
+    bad = pl.any_horizontal(*(breaches[name].fill_null(False) for name in QUOTE_RULES))
+    return priced.filter(~bad)
+
+
+def priced_chain(chain: pl.DataFrame, risk_free_rate: float, dividend_yield: float) -> pl.DataFrame:
+    """quote_prices plus forward, log_moneyness, iv and iv_status (an IVStatus code)."""
     priced = (
-        chain.with_columns(
-            t_years=(pl.col("expiry") - pl.col("snapshot_date")).dt.total_days() / DAYS_PER_YEAR,
-            is_call=pl.col("option_type") == "call",
-            price=pl.when(two_sided).then((pl.col("bid") + pl.col("ask")) / 2).when(has_last).then(pl.col("last")),
-            price_source=pl.when(two_sided).then(pl.lit("mid")).when(has_last).then(pl.lit("last")),
-        )
+        quote_prices(chain)
         .with_columns(
             forward=pl.col("underlying_price") * ((risk_free_rate - dividend_yield) * pl.col("t_years")).exp(),
         )

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from spyglass.options.black_scholes import bs_greeks, gamma_one
+from spyglass.options.sums import group_sums
 
 CONTRACT_MULTIPLIER = 100.0
 DAYS_PER_YEAR = 365.0
@@ -55,31 +56,34 @@ def contract_exposures(
 
 def exposure_by_strike(contracts: pl.DataFrame) -> pl.DataFrame:
     """Per (snapshot_date, strike): call/put/net gamma exposure, open interest, and the other net exposures."""
-    call, put = pl.col("is_call"), ~pl.col("is_call")
-    return (
-        contracts.group_by("snapshot_date", "strike")
-        .agg(
-            *[pl.col(name).sum() for name in EXPOSURES],
-            call_gex_usd_per_pct=pl.col("gex_usd_per_pct").filter(call).sum(),
-            put_gex_usd_per_pct=pl.col("gex_usd_per_pct").filter(put).sum(),
-            call_open_interest=pl.col("open_interest").filter(call).sum(),
-            put_open_interest=pl.col("open_interest").filter(put).sum(),
-        )
-        .sort("snapshot_date", "strike")
+    call = pl.col("is_call")
+    return group_sums(
+        contracts,
+        ["snapshot_date", "strike"],
+        ["expiry", "is_call"],
+        {
+            **{name: pl.col(name) for name in EXPOSURES},
+            "call_gex_usd_per_pct": pl.when(call).then(pl.col("gex_usd_per_pct")).otherwise(0.0),
+            "put_gex_usd_per_pct": pl.when(call).then(0.0).otherwise(pl.col("gex_usd_per_pct")),
+            "call_open_interest": pl.when(call).then(pl.col("open_interest")).otherwise(0.0),
+            "put_open_interest": pl.when(call).then(0.0).otherwise(pl.col("open_interest")),
+        },
     )
 
 
 def exposure_by_expiry(contracts: pl.DataFrame) -> pl.DataFrame:
     """Per (snapshot_date, expiry): net dealer exposures and open interest."""
-    return (
-        contracts.group_by("snapshot_date", "expiry")
-        .agg(
-            *[pl.col(name).sum() for name in EXPOSURES],
-            days_to_expiry=(pl.col("expiry") - pl.col("snapshot_date")).dt.total_days().first(),
-            open_interest=pl.col("open_interest").sum(),
-        )
-        .sort("snapshot_date", "expiry")
+    sums = group_sums(
+        contracts,
+        ["snapshot_date", "expiry"],
+        ["is_call", "strike"],
+        {**{name: pl.col(name) for name in EXPOSURES}, "open_interest": pl.col("open_interest")},
     )
+    return sums.select(
+        "snapshot_date", "expiry", *EXPOSURES,
+        days_to_expiry=(pl.col("expiry") - pl.col("snapshot_date")).dt.total_days(),
+        open_interest=pl.col("open_interest"),
+    )  # fmt: skip
 
 
 def gamma_walls(by_strike: pl.DataFrame) -> pl.DataFrame:
@@ -141,7 +145,7 @@ def gamma_profile(
     multiplier: float = CONTRACT_MULTIPLIER,
 ) -> GammaProfile:
     """Re-price every snapshot's gamma at spot * relative_levels (IV, T and OI held fixed) and total it."""
-    ordered = contracts.sort("snapshot_date")
+    ordered = contracts.sort("snapshot_date", "expiry", "is_call", "strike")  # a fixed order of addition
     groups = ordered.group_by("snapshot_date", maintain_order=True).agg(
         n=pl.len(), spot=pl.col("underlying_price").first()
     )

@@ -39,6 +39,8 @@ from spyglass.options.exposure import (
     gamma_profile,
     gamma_walls,
 )
+from spyglass.options.interpolation import interpolate_in_groups
+from spyglass.options.sums import group_sums
 
 DAYS_PER_YEAR = 365.0
 KEYS = ["snapshot_date", "expiry"]
@@ -73,28 +75,6 @@ class OptionsFeatureSpec:
     @property
     def relative_levels(self) -> np.ndarray:
         return np.linspace(1.0 - self.profile_range_pct, 1.0 + self.profile_range_pct, self.profile_levels)
-
-
-def interpolate_in_groups(frame: pl.DataFrame, by: list[str], x: str, y: str, at: float) -> pl.DataFrame:
-    """Per group: y linearly interpolated at x = `at` between the nearest points below and above; flat outside.
-
-    Returns the `by` columns and `value`.
-    """
-    valid = frame.filter(pl.col(y).is_not_null() & pl.col(y).is_not_nan())
-    below = valid.filter(pl.col(x) <= at).group_by(by).agg(x0=pl.col(x).max(), y0=pl.col(y).sort_by(x).last())
-    above = valid.filter(pl.col(x) >= at).group_by(by).agg(x1=pl.col(x).min(), y1=pl.col(y).sort_by(x).first())
-    both = below.join(above, on=by, how="full", coalesce=True)
-    weight = ((at - pl.col("x0")) / (pl.col("x1") - pl.col("x0"))).fill_nan(0.0)
-    return both.select(
-        *by,
-        value=pl.when(pl.col("y0").is_null())
-        .then(pl.col("y1"))
-        .when(pl.col("y1").is_null())
-        .then(pl.col("y0"))
-        .when(pl.col("x1") == pl.col("x0"))
-        .then(pl.col("y0"))
-        .otherwise(pl.col("y0") + weight * (pl.col("y1") - pl.col("y0"))),
-    )
 
 
 def smile_iv(chain_iv: pl.DataFrame, log_moneyness: float, name: str) -> pl.DataFrame:
@@ -154,18 +134,18 @@ def put_call_ratios(chain: pl.DataFrame, buckets_days: tuple[int, ...] = ()) -> 
 
     Null where the calls' total is zero.
     """
-
-    def ratio(column: str, within: pl.Expr) -> pl.Expr:
-        puts = pl.col(column).filter(within & (pl.col("option_type") == "put")).sum()
-        calls = pl.col(column).filter(within & (pl.col("option_type") == "call")).sum()
-        return pl.when(calls > 0).then(puts / calls).otherwise(None)
-
-    buckets = expiry_buckets(buckets_days)
-    return chain.group_by("snapshot_date").agg(
-        n_contracts=pl.len(),
-        **{f"pcr_volume{suffix}": ratio("volume", within) for suffix, within in buckets.items()},
-        **{f"pcr_oi{suffix}": ratio("open_interest", within) for suffix, within in buckets.items()},
-    )
+    is_put = pl.col("option_type") == "put"
+    sums: dict[str, pl.Expr] = {}
+    ratios: dict[str, pl.Expr] = {}
+    for name, column in (("volume", "volume"), ("oi", "open_interest")):
+        for suffix, within in expiry_buckets(buckets_days).items():
+            puts, calls = f"puts_{name}{suffix}", f"calls_{name}{suffix}"
+            sums[puts] = pl.when(within & is_put).then(pl.col(column)).otherwise(0.0)
+            sums[calls] = pl.when(within & ~is_put).then(pl.col(column)).otherwise(0.0)
+            ratios[f"pcr_{name}{suffix}"] = pl.when(pl.col(calls) > 0).then(pl.col(puts) / pl.col(calls))
+    totals = group_sums(chain, ["snapshot_date"], ["expiry", "option_type", "strike"], sums)
+    counts = chain.group_by("snapshot_date").agg(n_contracts=pl.len())
+    return counts.join(totals, on="snapshot_date").select("snapshot_date", "n_contracts", **ratios)
 
 
 def risk_reversal(contracts: pl.DataFrame, delta: float, days: int) -> pl.DataFrame:
@@ -190,13 +170,18 @@ def risk_reversal(contracts: pl.DataFrame, delta: float, days: int) -> pl.DataFr
 def chain_aggregates(contracts: pl.DataFrame, multiplier: float = 100.0) -> pl.DataFrame:
     """Per snapshot: holders' total vega and theta, the net dealer exposures, spot and the number priced."""
     size = pl.col("open_interest") * multiplier
-    return contracts.group_by("snapshot_date").agg(
-        *[pl.col(name).sum() for name in EXPOSURES],
-        n_priced=pl.len(),
-        spot=pl.col("underlying_price").first(),
-        chain_vega_usd_per_vol_pt=(pl.col("vega") * size).sum() / 100.0,
-        chain_theta_usd_per_day=(pl.col("theta") * size).sum() / DAYS_PER_YEAR,
+    sums = group_sums(
+        contracts,
+        ["snapshot_date"],
+        ["expiry", "is_call", "strike"],
+        {
+            **{name: pl.col(name) for name in EXPOSURES},
+            "chain_vega_usd_per_vol_pt": pl.col("vega") * size / 100.0,
+            "chain_theta_usd_per_day": pl.col("theta") * size / DAYS_PER_YEAR,
+        },
     )
+    counts = contracts.group_by("snapshot_date").agg(n_priced=pl.len(), spot=pl.col("underlying_price").first())
+    return sums.join(counts, on="snapshot_date")
 
 
 @dataclass
