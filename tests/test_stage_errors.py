@@ -68,6 +68,7 @@ def run_fetch_stage(repo_root, monkeypatch, tmp_path, client):
             f"paths.prices={tmp_path}/prices.parquet",
             f"paths.options_store={tmp_path}/options",
             f"paths.extra_features={tmp_path}/extra.parquet",
+            f"paths.vol_indices={tmp_path}/vol_indices.parquet",
             f"paths.data_quality_png={tmp_path}/quality.png",
             f"paths.plots_dir={tmp_path}/plots",
             f"paths.metrics_dir={tmp_path}/metrics",
@@ -88,9 +89,8 @@ def test_fetch_appends_a_day_and_a_failed_fetch_changes_nothing(repo_root, monke
     assert len([p for p in first if "snapshot_date=" in str(p)]) == 1
 
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
-        run_fetch_stage(
-            repo_root, monkeypatch, tmp_path, RecordedYahoo(history_errors=[ConnectionError("no route")] * 9)
-        )
+        down = RecordedYahoo(history_errors=[ConnectionError("no route")] * 9, expiries=())
+        run_fetch_stage(repo_root, monkeypatch, tmp_path, down)
     assert "fetch failed: SPY price history: failed after 4 attempt(s): ConnectionError: no route" in caplog.text
     assert stored_files(tmp_path) == first
 
@@ -104,3 +104,20 @@ def test_fetch_appends_a_day_and_a_failed_fetch_changes_nothing(repo_root, monke
     assert len(partitions) == 2
     old_partition = next(p for p in first if "snapshot_date=" in str(p))
     assert after[old_partition] == first[old_partition]
+
+
+def test_when_the_bars_fail_the_chains_that_arrived_are_stored_and_nothing_else_changes(
+    repo_root, monkeypatch, tmp_path, caplog
+):
+    from spyglass.data.store import partition_files
+    from spyglass.data.yahoo import market_today
+    from yahoo_recordings import TODAY, RecordedYahoo, history_frame
+
+    run_fetch_stage(repo_root, monkeypatch, tmp_path, RecordedYahoo(history=history_frame(30, end=TODAY)))
+    prices_before = (tmp_path / "prices.parquet").read_bytes()
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
+        run_fetch_stage(repo_root, monkeypatch, tmp_path, RecordedYahoo(history_errors=[ConnectionError("reset")] * 9))
+    assert "the option chains arrived and were stored" in caplog.text
+    dates = [p.parent.name for p in partition_files(tmp_path / "options")]
+    assert f"snapshot_date={market_today():%Y-%m-%d}" in dates and len(dates) == 2
+    assert (tmp_path / "prices.parquet").read_bytes() == prices_before

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import namedtuple
 
 import numpy as np
 import pandas as pd
+from yfinance.exceptions import YFPricesMissingError
 
 Options = namedtuple("Options", ["calls", "puts", "underlying"])
 OPTION_COLUMNS = ["contractSymbol", "lastTradeDate", "strike", "lastPrice", "bid", "ask", "change", "percentChange",
                   "volume", "openInterest", "impliedVolatility", "inTheMoney", "contractSize", "currency"]  # fmt: skip
 SPOT = 600.0
 TODAY = pd.Timestamp("2026-11-24")
+QUOTED = dt.datetime(2026, 11, 24, 21, 5, tzinfo=dt.UTC)  # after the close, New York
 
 
 def history_frame(days: int = 30, with_adj_close: bool = True, end: pd.Timestamp = TODAY) -> pd.DataFrame:
@@ -67,19 +70,34 @@ class RecordedYahoo:
     """A YahooClient replaying recorded shapes; failures are scripted per call."""
 
     def __init__(self, expiries=("2026-11-27", "2026-12-19", "2027-01-15", "2027-06-18"), history=None,
-                 history_errors=(), chain_errors=None, empty_expiries=()):  # fmt: skip
+                 history_errors=(), chain_errors=None, empty_expiries=(), indices=None, chain_transient=None,
+                 missing_columns=None, underlying=None):  # fmt: skip
         self._expiries = tuple(expiries)
         self._history = history_frame() if history is None else history
         self.history_errors = list(history_errors)  # raised one per call, in order, before answering
         self.chain_errors = dict(chain_errors or {})  # expiry -> exception raised every time
+        self.chain_transient = {k: list(v) for k, v in (chain_transient or {}).items()}  # expiry -> raised once each
         self.empty_expiries = set(empty_expiries)
+        self.missing_columns = dict(missing_columns or {})  # expiry -> columns absent from its answer
+        self.indices = dict(indices or {})  # other tickers' histories (^VIX, ...); any other raises like Yahoo
+        self.underlying = {"regularMarketPrice": SPOT} if underlying is None else underlying
         self.calls: list[str] = []
 
     def history(self, ticker, start, end):
-        self.calls.append("history")
+        self.calls.append(f"history {ticker}")
+        if ticker in self.indices:
+            return self.indices[ticker]
+        if ticker.startswith("^"):
+            raise YFPricesMissingError(ticker, "")
         if self.history_errors:
             raise self.history_errors.pop(0)
         return self._history
+
+    def on(self, day):
+        return self
+
+    def quote_time(self, ticker):
+        return QUOTED
 
     def expiries(self, ticker):
         self.calls.append("expiries")
@@ -89,8 +107,10 @@ class RecordedYahoo:
         self.calls.append(f"chain {expiry}")
         if expiry in self.chain_errors:
             raise self.chain_errors[expiry]
+        if self.chain_transient.get(expiry):
+            raise self.chain_transient[expiry].pop(0)
         if expiry in self.empty_expiries:
-            return Options(
-                option_side(expiry, "call"), pd.DataFrame(columns=OPTION_COLUMNS), {"regularMarketPrice": SPOT}
-            )
-        return Options(option_side(expiry, "call"), option_side(expiry, "put"), {"regularMarketPrice": SPOT})
+            return Options(option_side(expiry, "call"), pd.DataFrame(columns=OPTION_COLUMNS), self.underlying)
+        absent = self.missing_columns.get(expiry, [])
+        calls, puts = (option_side(expiry, side).drop(columns=absent) for side in ("call", "put"))
+        return Options(calls, puts, self.underlying)

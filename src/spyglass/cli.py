@@ -13,13 +13,14 @@ from omegaconf import DictConfig
 from sklearn.exceptions import ConvergenceWarning
 
 from spyglass.config import load_config
-from spyglass.data.yfinance import FetchError
+from spyglass.data.store import StoreConflictError
+from spyglass.data.yahoo import FetchError
 from spyglass.schemas import DataValidationError
 
 log = logging.getLogger("spyglass")
 
 # Errors about the user's data or config: shown as one clear message, without a traceback.
-USER_ERRORS = (DataValidationError, FetchError, FileNotFoundError)
+USER_ERRORS = (DataValidationError, FetchError, FileNotFoundError, StoreConflictError)
 
 
 def run_stage(main: Callable[[DictConfig], None], argv: list[str] | None = None) -> None:

@@ -31,11 +31,13 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def write_parquet(frame: pd.DataFrame | pl.DataFrame, path: str | Path) -> Path:
-    """Write a pandas or polars frame to parquet atomically."""
+def write_parquet(frame: pd.DataFrame | pl.DataFrame, path: str | Path, metadata: dict[str, str] | None = None) -> Path:
+    """Write a pandas or polars frame to parquet atomically (polars frames may carry key-value `metadata`)."""
     with atomic_path(path) as tmp:
         if isinstance(frame, pl.DataFrame):
-            frame.write_parquet(tmp)
+            frame.write_parquet(tmp, metadata=metadata)
+        elif metadata:
+            raise TypeError("parquet metadata is written for polars frames only")
         else:
             frame.to_parquet(tmp, index=False)
     return Path(path)

@@ -69,6 +69,21 @@ class ExtraFeaturesSchema(_Dated):
         return bool(df.drop(columns="date").apply(pd.api.types.is_numeric_dtype).all())
 
 
+class VolIndicesSchema(DatedSchema):
+    """Implied-volatility index histories (fetch): date + one column per index in index points (vix_30d, skew,
+    ...; see spyglass.data.vol_indices); missing where an index has no value that day; no columns at all for a
+    source without them."""
+
+    @pa.dataframe_check(error="index columns must be numeric")
+    def numeric_indices(cls, df: pd.DataFrame) -> bool:
+        return bool(df.drop(columns="date").apply(pd.api.types.is_numeric_dtype).all())
+
+    @pa.dataframe_check(error="index values must be positive and finite (or missing)")
+    def positive_indices(cls, df: pd.DataFrame) -> pd.Series:
+        values = df.drop(columns="date").select_dtypes("number")
+        return (values.isna() | ((values > 0) & (values < float("inf")))).all(axis=1)
+
+
 class OptionChainSchema(pap.DataFrameModel):
     """Option quotes, one row per (snapshot_date, expiry, option_type, strike) (fetch's snapshot store)."""
 
@@ -122,6 +137,18 @@ class OptionsFeaturesSchema(_Dated):
     call_wall_distance: Series[float] = pa.Field(nullable=True)
     put_wall_distance: Series[float] = pa.Field(nullable=True)
     spot: Series[float] = pa.Field(gt=0, nullable=True)
+
+
+class VolIndexFeaturesSchema(DatedSchema):
+    """Features of the implied-volatility indices (options_features), one row per bar date after warm-up; see
+    spyglass.features.vol_index. Empty (date only) for a source without indices."""
+
+    @pa.dataframe_check(error="volatility index features must be numeric and not infinite (missing is allowed)")
+    def finite_or_missing(cls, df: pd.DataFrame) -> pd.Series:
+        values = df.drop(columns="date")
+        if not values.apply(pd.api.types.is_numeric_dtype).all():
+            return pd.Series(False, index=df.index)
+        return (values.isna() | values.abs().lt(float("inf"))).all(axis=1)
 
 
 class _NetExposures(pap.DataFrameModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -29,7 +30,7 @@ def cfg(prices_path, chains_path, **extra) -> dict:
 def test_reads_both_files_into_the_shared_schemas(files, synthetic_market):
     market = load_market_data(cfg(*files), seed=0)
     assert list(market.prices.columns[:7]) == ["date", "open", "high", "low", "close", "adj_close", "volume"]
-    assert market.snapshot_mode == "append"
+    assert market.vol_indices is None  # no index file given
     assert market.chains.height == 200
     assert market.chains["expiry"].dtype == pl.Date
     assert market.chains.equals(synthetic_market.chains.head(200))
@@ -68,3 +69,21 @@ def test_missing_paths_are_explained(files, tmp_path):
         load_market_data(cfg(None, files[1]), seed=0)
     with pytest.raises(FileNotFoundError, match=r"nope\.csv: not found"):
         load_market_data(cfg(files[0], tmp_path / "nope.csv"), seed=0)
+
+
+def test_an_index_file_with_cboe_or_spyglass_headers(files, tmp_path):
+    path = tmp_path / "indices.csv"
+    path.write_text("Date,VIX,^VIX3M,vix_9d,SKEW\n2020-01-02,12.5,14.0,11.0,120.0\n2020-01-03,14.0,15.0,,121.0\n")
+    market = load_market_data(cfg(*files, indices_path=str(path)), seed=0)
+    indices = market.vol_indices
+    assert list(indices.columns) == ["date", "vix_30d", "vix_91d", "vix_9d", "skew"]
+    assert indices["vix_30d"].tolist() == [12.5, 14.0] and np.isnan(indices["vix_9d"].iloc[1])
+
+
+def test_a_bad_index_value_names_the_file_and_row(files, tmp_path):
+    path = tmp_path / "indices.csv"
+    path.write_text("date,VIX\n2020-01-02,12.5\n2020-01-03,-1\n")
+    with pytest.raises(
+        DataValidationError, match=r"indices.csv: invalid data\n.*positive.*1 row\(s\): 1 \(2020-01-03\)"
+    ):
+        load_market_data(cfg(*files, indices_path=str(path)), seed=0)

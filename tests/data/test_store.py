@@ -7,16 +7,24 @@ import logging
 import polars as pl
 import pytest
 
+from spyglass.data.label import main as label_main
 from spyglass.data.store import (
     CONTRACT_KEY,
+    Provenance,
+    StoreConflictError,
     partition_files,
     partition_path,
+    partition_provenance,
     read_snapshots,
     replace_store,
     scan_snapshots,
     write_snapshots,
 )
+from spyglass.io import write_parquet
 from spyglass.schemas import DataValidationError
+
+REAL = Provenance("yfinance", "SPY", simulated=False)
+SIMULATED = Provenance("sample", "^GSPC", simulated=True)
 
 
 @pytest.fixture()
@@ -32,16 +40,16 @@ def sorted_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 def test_round_trip_one_partition_per_date(days, tmp_path):
     chains = pl.concat(days)
-    assert len(write_snapshots(chains, tmp_path)) == 3
+    assert len(write_snapshots(chains, tmp_path, REAL).written) == 3
     assert sorted_rows(read_snapshots(tmp_path)).equals(sorted_rows(chains))
     assert isinstance(scan_snapshots(tmp_path), pl.LazyFrame)
 
 
 def test_appending_a_date_leaves_other_partitions_untouched(days, tmp_path):
-    write_snapshots(days[0], tmp_path)
+    write_snapshots(days[0], tmp_path, REAL)
     before = partition_path(tmp_path, days[0]["snapshot_date"][0]).stat()
-    write_snapshots(days[1], tmp_path)
-    write_snapshots(days[1].with_columns(pl.col("bid") * 0.5), tmp_path)  # a second fetch the same day
+    write_snapshots(days[1], tmp_path, REAL)
+    write_snapshots(days[1].with_columns(pl.col("bid") * 0.5), tmp_path, REAL)  # a second fetch the same day
     after = partition_path(tmp_path, days[0]["snapshot_date"][0]).stat()
     assert (before.st_mtime_ns, before.st_ino) == (after.st_mtime_ns, after.st_ino)
     stored = read_snapshots(tmp_path)
@@ -53,7 +61,7 @@ def test_appending_a_date_leaves_other_partitions_untouched(days, tmp_path):
 def test_duplicate_quotes_are_dropped_keeping_the_last(days, tmp_path, caplog):
     doubled = pl.concat([days[0], days[0].with_columns(pl.col("ask") + 1.0)])
     with caplog.at_level(logging.WARNING):
-        write_snapshots(doubled, tmp_path)
+        write_snapshots(doubled, tmp_path, REAL)
     stored = read_snapshots(tmp_path)
     assert stored.height == days[0].height
     assert stored["ask"].sum() == pytest.approx(days[0]["ask"].sum() + days[0].height)
@@ -61,15 +69,15 @@ def test_duplicate_quotes_are_dropped_keeping_the_last(days, tmp_path, caplog):
 
 
 def test_invalid_chain_writes_nothing(days, tmp_path):
-    write_snapshots(days[0], tmp_path)
+    write_snapshots(days[0], tmp_path, REAL)
     snapshot = {p: p.read_bytes() for p in partition_files(tmp_path)}
     with pytest.raises(DataValidationError, match="strike"):
-        write_snapshots(days[1].with_columns(strike=pl.lit(-1.0)), tmp_path)
+        write_snapshots(days[1].with_columns(strike=pl.lit(-1.0)), tmp_path, REAL)
     assert {p: p.read_bytes() for p in partition_files(tmp_path)} == snapshot
 
 
 def test_a_write_killed_half_way_leaves_the_store_whole_and_unchanged(days, tmp_path, monkeypatch):
-    write_snapshots(pl.concat(days[:2]), tmp_path)
+    write_snapshots(pl.concat(days[:2]), tmp_path, REAL)
     before = sorted_rows(read_snapshots(tmp_path))
     original = pl.DataFrame.write_parquet
 
@@ -79,16 +87,16 @@ def test_a_write_killed_half_way_leaves_the_store_whole_and_unchanged(days, tmp_
 
     monkeypatch.setattr(pl.DataFrame, "write_parquet", crash_half_way)
     with pytest.raises(KeyboardInterrupt):
-        write_snapshots(days[1].with_columns(pl.col("bid") + 1.0), tmp_path)  # rewrite an existing day
+        write_snapshots(days[1].with_columns(pl.col("bid") + 1.0), tmp_path, REAL)  # rewrite an existing day
     with pytest.raises(KeyboardInterrupt):
-        write_snapshots(days[2], tmp_path)  # add a new day
+        write_snapshots(days[2], tmp_path, REAL)  # add a new day
     monkeypatch.undo()
     assert sorted_rows(read_snapshots(tmp_path)).equals(before)
     assert all(p.name == "chain.parquet" for p in tmp_path.rglob("*") if p.is_file())
 
 
 def test_a_corrupt_partition_is_skipped_with_a_warning_and_left_on_disk(days, tmp_path, caplog):
-    write_snapshots(pl.concat(days), tmp_path)
+    write_snapshots(pl.concat(days), tmp_path, REAL)
     damaged = partition_path(tmp_path, days[1]["snapshot_date"][0])
     damaged.write_bytes(b"PAR1 not really parquet")
     with caplog.at_level(logging.WARNING):
@@ -98,12 +106,81 @@ def test_a_corrupt_partition_is_skipped_with_a_warning_and_left_on_disk(days, tm
     assert damaged.read_bytes() == b"PAR1 not really parquet"
 
 
-def test_replace_store_rebuilds_the_whole_history(days, tmp_path):
-    write_snapshots(pl.concat(days), tmp_path)
-    assert replace_store(days[0], tmp_path) == 1
+def test_replace_store_rebuilds_a_simulated_history(days, tmp_path):
+    replace_store(pl.concat(days), tmp_path, SIMULATED)
+    assert replace_store(days[0], tmp_path, Provenance("synthetic", "SYNTH", simulated=True)) == 1
     assert read_snapshots(tmp_path)["snapshot_date"].n_unique() == 1
 
 
 def test_empty_store_is_explained(tmp_path):
     with pytest.raises(FileNotFoundError, match="store is empty"):
         scan_snapshots(tmp_path)
+
+
+def test_every_partition_records_its_provenance(days, tmp_path):
+    write_snapshots(pl.concat(days), tmp_path, REAL)
+    assert {partition_provenance(p) for p in partition_files(tmp_path)} == {REAL}
+
+
+def test_a_same_day_refetch_with_fewer_expiries_keeps_the_fuller_partition(days, tmp_path, caplog):
+    write_snapshots(days[0], tmp_path, REAL)
+    path = partition_path(tmp_path, days[0]["snapshot_date"][0])
+    before = path.read_bytes()
+    first_expiry = days[0]["expiry"].min()
+    fewer = days[0].filter(pl.col("expiry") != first_expiry).with_columns(pl.col("bid") + 0.01)
+    with caplog.at_level(logging.WARNING):
+        report = write_snapshots(fewer, tmp_path, REAL)
+    assert report.written == [] and list(report.kept) == [str(days[0]["snapshot_date"][0])]
+    assert path.read_bytes() == before
+    assert f"fetch brought fewer ({fewer.height} quotes" in caplog.text
+    # as complete (same contracts, newer quotes) replaces; fewer replaces only when asked for
+    write_snapshots(days[0].with_columns(pl.col("bid") + 0.02), tmp_path, REAL)
+    assert read_snapshots(tmp_path)["bid"].sum() == pytest.approx(days[0]["bid"].sum() + 0.02 * days[0].height)
+    write_snapshots(fewer, tmp_path, REAL, replace=True)
+    assert read_snapshots(tmp_path).height == fewer.height
+
+
+def test_real_snapshots_are_never_mixed_with_simulated_ones_or_another_ticker(days, tmp_path):
+    replace_store(days[0], tmp_path, SIMULATED)
+    before = {p: p.read_bytes() for p in partition_files(tmp_path)}
+    with pytest.raises(StoreConflictError, match=r"holds 1 simulated \^GSPC snapshots \(data=sample\).*this run brings "
+                       r"real SPY snapshots \(data=yfinance\).*never mixes them. Move the store aside"):  # fmt: skip
+        write_snapshots(days[1], tmp_path, REAL)
+    assert {p: p.read_bytes() for p in partition_files(tmp_path)} == before
+    with pytest.raises(StoreConflictError, match="this run brings real QQQ"):
+        write_snapshots(days[1], tmp_path, Provenance("csv", "QQQ", simulated=False))
+    # the same kind from another real source is one history
+    other = tmp_path / "real"
+    write_snapshots(days[0], other, REAL)
+    write_snapshots(days[1], other, Provenance("csv", "SPY", simulated=False))
+    assert read_snapshots(other, REAL)["snapshot_date"].n_unique() == 2
+
+
+def test_a_simulated_rebuild_refuses_to_delete_real_snapshots(days, tmp_path):
+    write_snapshots(days[0], tmp_path, REAL)
+    before = {p: p.read_bytes() for p in partition_files(tmp_path)}
+    with pytest.raises(StoreConflictError, match=r"real snapshots cannot be fetched again"):
+        replace_store(pl.concat(days), tmp_path, SIMULATED)
+    assert {p: p.read_bytes() for p in partition_files(tmp_path)} == before
+
+
+def test_a_mixed_store_cannot_be_read_and_the_error_names_both_kinds(days, tmp_path):
+    write_snapshots(days[0], tmp_path, REAL)
+    write_parquet(days[1], partition_path(tmp_path, days[1]["snapshot_date"][0]),
+                  metadata={"spyglass.provenance": SIMULATED.to_json()})  # fmt: skip
+    with pytest.raises(StoreConflictError, match=r"mixes kinds of option snapshots: .*real SPY.*simulated \^GSPC"):
+        read_snapshots(tmp_path)
+    real_only = tmp_path / "real"
+    write_snapshots(days[0], real_only, REAL)
+    with pytest.raises(StoreConflictError, match=r"holds 1 real SPY snapshots .*this run brings simulated"):
+        scan_snapshots(real_only, SIMULATED)
+
+
+def test_unlabelled_snapshots_are_refused_until_labelled(days, tmp_path, capsys):
+    write_parquet(days[0], partition_path(tmp_path, days[0]["snapshot_date"][0]))  # written before provenance
+    with pytest.raises(StoreConflictError, match=r"without provenance.*python -m spyglass.data.label"):
+        write_snapshots(days[1], tmp_path, REAL)
+    label_main([str(tmp_path), "--source", "yfinance", "--ticker", "SPY"])
+    assert "labelled 1 snapshot(s)" in capsys.readouterr().out
+    write_snapshots(days[1], tmp_path, REAL)
+    assert read_snapshots(tmp_path, REAL)["snapshot_date"].n_unique() == 2

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -9,8 +12,9 @@ import pytest
 from yfinance.exceptions import YFRateLimitError
 
 from spyglass.data import yfinance as provider
-from spyglass.data.yfinance import FetchError, RetryPolicy, standardise_bars
-from spyglass.schemas import OptionChainSchema, PricesSchema, validate
+from spyglass.data.yahoo import FetchError, RetryPolicy, market_today, with_retries
+from spyglass.data.yfinance import BarsFailedError, standardise_bars
+from spyglass.schemas import OptionChainSchema, PricesSchema, VolIndicesSchema, validate
 from yahoo_recordings import SPOT, TODAY, RecordedYahoo, download_frame, history_frame
 
 CFG = {"ticker": "SPY", "start": "2026-01-01", "end": None, "chains": {"horizon_days": 60},
@@ -41,7 +45,7 @@ def test_missing_bar_columns_are_named():
 def test_load_keeps_every_expiry_within_the_horizon_with_real_quirks():
     market = load(RecordedYahoo())
     chains = validate(market.chains, OptionChainSchema, "yahoo chains")
-    assert market.snapshot_mode == "append"
+    assert market.report["chains"]["2026-11-24"]["expiries_fetched"] == 3
     assert sorted(chains["expiry"].unique().cast(pl.Utf8).to_list()) == ["2026-11-27", "2026-12-19", "2027-01-15"]
     assert (chains["snapshot_date"] == TODAY.date()).all() and (chains["underlying_price"] == SPOT).all()
     assert chains["volume"].null_count() > 0  # NaN volume arrives as missing, not zero
@@ -56,7 +60,7 @@ def test_rate_limits_are_retried_with_exponential_backoff():
     client = RecordedYahoo(history_errors=[YFRateLimitError(), YFRateLimitError()])
     market = load(client, sleeps)
     assert sleeps == [2.0, 4.0]
-    assert client.calls[:3] == ["history", "history", "history"] and len(market.prices) == 30
+    assert client.calls[:3] == ["history SPY"] * 3 and len(market.prices) == 30
 
 
 def test_network_down_gives_a_clear_error_after_the_retries():
@@ -71,7 +75,7 @@ def test_backoff_is_capped():
     sleeps: list[float] = []
     policy = RetryPolicy(attempts=5, base_delay=10.0, max_delay=25.0)
     with pytest.raises(FetchError):
-        provider.with_retries(lambda: (_ for _ in ()).throw(TimeoutError("slow")), "x", policy, sleeps.append)
+        with_retries(lambda: (_ for _ in ()).throw(TimeoutError("slow")), "x", policy, sleeps.append)
     assert sleeps == [10.0, 20.0, 25.0, 25.0]
 
 
@@ -134,3 +138,79 @@ def test_the_first_error_is_reported_when_a_later_attempt_fails_differently():
         FetchError, match=r"failed after 2 attempt\(s\): ConnectionError: Could not resolve host; then KeyError"
     ):
         load(client)
+
+
+def index_history(level: float, days: int = 30) -> pd.DataFrame:
+    frame = history_frame(days)
+    frame[["Open", "High", "Low", "Close", "Adj Close"]] = level
+    frame["Volume"] = 0.0
+    return frame
+
+
+def test_a_nan_volume_is_carried_forward_and_a_partial_last_bar_dropped_but_the_chain_kept(caplog):
+    raw = history_frame()
+    raw.iloc[10, raw.columns.get_loc("Volume")] = np.nan
+    raw.iloc[-1, raw.columns.get_loc("Close")] = np.nan  # today's bar, still forming
+    market = load(RecordedYahoo(history=raw))
+    prices = validate(market.prices, PricesSchema, "yahoo")
+    assert len(prices) == 29 and prices["volume"].iloc[10] == prices["volume"].iloc[9]
+    assert market.report["bars_dropped"] == ["2026-11-24"] and len(market.report["volumes_filled"]) == 1
+    # the chain is filed under the day Yahoo listed, not the last complete bar
+    assert market.chains["snapshot_date"].unique().to_list() == [TODAY.date()]
+    assert "dropped 1 bar(s) without prices" in caplog.text
+
+
+def test_an_expiry_missing_a_column_is_skipped_and_the_rest_kept(caplog):
+    market = load(RecordedYahoo(missing_columns={"2026-12-19": ["openInterest"]}))
+    assert sorted(market.chains["expiry"].unique().cast(pl.Utf8).to_list()) == ["2026-11-27", "2027-01-15"]
+    skipped = market.report["chains"]["2026-11-24"]["expiries_skipped"]
+    assert skipped == {"2026-12-19": "answer lacks column(s) ['openInterest']"}
+    assert "skipping SPY expiry 2026-12-19: answer lacks column(s) ['openInterest']" in caplog.text
+
+
+def test_a_truncated_json_answer_is_retried():
+    sleeps: list[float] = []
+    broken = json.JSONDecodeError("Expecting value", "", 0)
+    client = RecordedYahoo(chain_transient={"2026-12-19": [broken]})
+    market = load(client, sleeps)
+    assert client.calls.count("chain 2026-12-19") == 2 and sleeps == [2.0]
+    assert market.chains["expiry"].n_unique() == 3
+
+
+def test_a_missing_underlying_price_falls_back_to_the_last_close():
+    market = load(RecordedYahoo(underlying={"regularMarketPrice": float("nan")}))
+    last_close = market.prices["close"].iloc[-1]
+    assert market.chains["underlying_price"].unique().to_list() == [pytest.approx(last_close)]
+
+
+def test_an_expiry_listed_twice_is_fetched_once(caplog):
+    client = RecordedYahoo(expiries=("2026-11-27", "2026-12-19", "2026-11-27"))
+    market = load(client)
+    assert client.calls.count("chain 2026-11-27") == 1 and market.chains["expiry"].n_unique() == 2
+    assert market.report["chains"]["2026-11-24"]["expiries_listed"] == 3
+    assert "listed 1 expiries twice" in caplog.text
+
+
+def test_failed_bars_still_hand_over_the_chain():
+    client = RecordedYahoo(history_errors=[ConnectionError("reset by peer")] * 5)
+    with pytest.raises(BarsFailedError, match="SPY price history: failed after 3 attempt") as failure:
+        load(client)
+    chains = validate(failure.value.chains, OptionChainSchema, "yahoo chains")
+    assert chains["expiry"].n_unique() == 3
+    assert (chains["snapshot_date"] == market_today()).all()  # no bars: filed under New York's trading day
+
+
+def test_volatility_indices_present_are_kept_and_missing_ones_left_out(caplog):
+    cfg = {**CFG, "vol_indices": ["^VIX", "^VIX3M", "^VVIX"]}
+    client = RecordedYahoo(indices={"^VIX": index_history(18.0), "^VIX3M": index_history(20.0)})
+    market = provider.load(cfg, 0, client=client, sleep=lambda s: None)
+    indices = validate(market.vol_indices, VolIndicesSchema, "yahoo indices")
+    assert list(indices.columns) == ["date", "vix_30d", "vix_91d"]
+    assert indices["vix_30d"].eq(18.0).all() and len(indices) == 30
+    assert market.report["vol_indices"]["^VVIX"].startswith("left out")
+    assert "volatility index ^VVIX left out" in caplog.text
+
+
+def test_market_today_is_new_york_s_trading_day():
+    assert market_today(dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)) == dt.date(2026, 11, 23)  # 22:00 in NY
+    assert market_today(dt.datetime(2026, 11, 29, 15, 0, tzinfo=dt.UTC)) == dt.date(2026, 11, 27)  # Sunday

@@ -1,47 +1,74 @@
-"""Data providers by name: each turns its config section into prices and option-chain snapshots."""
+"""Data sources by name: each turns its config section into bars, option-chain snapshots, implied-volatility
+index histories and extra features."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import polars as pl
 
+from spyglass.data.store import Provenance
+
 
 @dataclass(frozen=True)
 class MarketData:
-    """What every provider returns: daily bars (PricesSchema), option quotes (OptionChainSchema) or None for a
-    source without options, and extra per-date features the source ships (date + columns) or None."""
+    """What every provider returns: daily bars (PricesSchema); option quotes (OptionChainSchema) or None for a
+    source without options; implied-volatility index histories (VolIndicesSchema: date + vol-point columns) or
+    None; extra per-date features the source ships (date + columns) or None; and a report of what the fetch
+    dropped, filled or skipped (it goes to metrics/fetch.json)."""
 
     prices: pd.DataFrame
     chains: pl.DataFrame | None
     description: str
-    # "replace_all": the chains are a whole (simulated) history that replaces the store;
-    # "append": the chains are new snapshots added to the store, earlier partitions untouched.
-    snapshot_mode: str = "replace_all"
     extra_features: pd.DataFrame | None = None
+    vol_indices: pd.DataFrame | None = None
+    report: dict = field(default_factory=dict)
 
 
 Provider = Callable[[dict, int], MarketData]
 
 
-def _registry() -> dict[str, Provider]:
+@dataclass(frozen=True)
+class Source:
+    """A provider and what it brings. Simulated sources generate their whole chain history on every fetch (the
+    store is rebuilt); real ones observe one day at a time (the store is appended to)."""
+
+    load: Provider
+    simulated: bool
+    has_options: bool = True
+
+
+def sources() -> dict[str, Source]:
     from spyglass.data import csv, kaggle, sample, synthetic, yfinance
 
     return {
-        "sample": sample.load,
-        "synthetic": synthetic.load,
-        "yfinance": yfinance.load,
-        "csv": csv.load,
-        "kaggle": kaggle.load,
+        "sample": Source(sample.load, simulated=True),
+        "synthetic": Source(synthetic.load, simulated=True),
+        "yfinance": Source(yfinance.load, simulated=False),
+        "csv": Source(csv.load, simulated=False),
+        "kaggle": Source(kaggle.load, simulated=False, has_options=False),
     }
+
+
+def source_of(data_cfg: dict) -> Source:
+    """The Source named by `data_cfg["source"]`."""
+    known = sources()
+    name = data_cfg["source"]
+    if name not in known:
+        raise ValueError(f"unknown data source {name!r}; choose one of {sorted(known)}")
+    return known[name]
+
+
+def snapshot_provenance(data_cfg: dict) -> Provenance | None:
+    """The provenance this source's snapshots carry in the store; None for a source without options."""
+    source = source_of(data_cfg)
+    if not source.has_options:
+        return None
+    return Provenance(data_cfg["source"], str(data_cfg["ticker"]), source.simulated)
 
 
 def load_market_data(data_cfg: dict, seed: int) -> MarketData:
     """Call the provider named by `data_cfg["source"]`."""
-    providers = _registry()
-    source = data_cfg["source"]
-    if source not in providers:
-        raise ValueError(f"unknown data source {source!r}; choose one of {sorted(providers)}")
-    return providers[source](data_cfg, seed)
+    return source_of(data_cfg).load(data_cfg, seed)

@@ -3,6 +3,7 @@
 Prices CSV: date, open, high, low, close, adj_close (optional: = close when absent), volume; header names are
 matched case-insensitively ("Adj Close" works). Chains CSV: the OptionChainSchema columns, one row per quote
 (snapshot_time optional), any number of snapshot dates (appended to the store, replacing those dates only).
+Indices CSV (optional): date + implied-volatility index closes (spyglass.data.vol_indices.read_indices_csv).
 Errors name the file, the column and the rows at fault.
 """
 
@@ -15,6 +16,7 @@ import polars as pl
 
 from spyglass.data import MarketData
 from spyglass.data.simulated import window
+from spyglass.data.vol_indices import read_indices_csv
 from spyglass.schemas import OptionChainSchema, PricesSchema, validate
 
 DATE_COLUMNS = ("snapshot_date", "expiry", "last_trade_date")
@@ -52,14 +54,18 @@ def read_chains_csv(path: str | Path) -> pl.DataFrame:
 
 
 def load(data_cfg: dict, seed: int) -> MarketData:
-    """Bars in [start, end] from `prices_path` and the quotes in `chains_path`."""
+    """Bars in [start, end] from `prices_path`, the quotes in `chains_path` and the indices in `indices_path`."""
     del seed
     prices_file = _existing(data_cfg.get("prices_path"), "prices_path")
     chains_file = _existing(data_cfg.get("chains_path"), "chains_path")
     prices = window(read_prices_csv(prices_file), data_cfg.get("start"), data_cfg.get("end"))
+    indices = None
+    if data_cfg.get("indices_path"):
+        indices = read_indices_csv(_existing(data_cfg["indices_path"], "indices_path"))
     return MarketData(
         prices=prices,
         chains=read_chains_csv(chains_file),
-        description=f"user files {prices_file} and {chains_file}",
-        snapshot_mode="append",
+        description=f"user files {prices_file} and {chains_file}"
+        + (f" with indices {data_cfg['indices_path']}" if indices is not None else ""),
+        vol_indices=indices,
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from spyglass.data import MarketData
 from spyglass.data.chain_simulator import ChainSpec, simulate_chains
 from spyglass.data.garch import GarchParams, fit_garch, next_day_variance
+from spyglass.options.variance_index import VarianceIndexSpec, variance_indices
 
 
 def percent_log_returns(close: pd.Series) -> np.ndarray:
@@ -21,7 +23,8 @@ def with_simulated_chains(
     """Attach simulated chains to `prices`, one snapshot per date after the calibration window.
 
     Without `garch`, parameters are fitted on the first `calibration_days` rows only, so no snapshot depends
-    on prices after its own date.
+    on prices after its own date. The volatility indices are computed from each day's simulated chain by the
+    model-free method (data.model_free_indices), as CBOE computes its own from real ones.
     """
     chain_cfg = data_cfg["chains"]
     calibration = int(chain_cfg["calibration_days"])
@@ -44,7 +47,21 @@ def with_simulated_chains(
         float(data_cfg["dividend_yield"]),
         seed,
     )
-    return MarketData(prices=prices, chains=chains, description=description)
+    return MarketData(
+        prices=prices,
+        chains=chains,
+        description=description,
+        vol_indices=model_free_vol_indices(chains, data_cfg),
+    )
+
+
+def model_free_vol_indices(chains: pl.DataFrame, data_cfg: dict) -> pd.DataFrame:
+    """date + vix_<d>d and skew columns (vol and SKEW points) from each snapshot of `chains`."""
+    spec = VarianceIndexSpec.from_config(data_cfg["model_free_indices"])
+    indices = variance_indices(chains, float(data_cfg["risk_free_rate"]), spec).to_pandas()
+    indices = indices.rename(columns={"snapshot_date": "date"})
+    indices["date"] = pd.to_datetime(indices["date"])
+    return indices
 
 
 def window(prices: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:

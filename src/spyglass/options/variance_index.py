@@ -38,7 +38,7 @@ KEYS = ["snapshot_date", "expiry"]
 
 @dataclass(frozen=True)
 class VarianceIndexSpec:
-    """Which maturities to compute and when an expiry is usable (conf: features.vol_index.from_chains)."""
+    """Which maturities to compute and when an expiry is usable (conf/data/sample.yaml: model_free_indices)."""
 
     maturities_days: tuple[int, ...] = (9, 30, 91, 182)
     skew_days: int = 30
@@ -51,7 +51,7 @@ class VarianceIndexSpec:
             tuple(int(d) for d in cfg["maturities_days"]),
             int(cfg["skew_days"]),
             int(cfg["min_strikes_per_side"]),
-            int(cfg["max_trade_age_days"]),
+            int(cfg.get("max_trade_age_days", cls.max_trade_age_days)),
         )
 
 
