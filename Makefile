@@ -34,7 +34,7 @@ venv: $(VENV)/.installed
 run: venv
 	$(BIN)/dvc repro
 	@echo
-	@$(BIN)/python -m spyglass.backtest.report metrics/backtest.json
+	@$(BIN)/python -m spyglass.backtest.report metrics/backtest.json metrics/ablation.json
 	@echo
 	@echo "Results: metrics/*.json (backtest, models; 'dvc metrics show'), data/allocations.parquet (daily positions),"
 	@echo "         plots/*.csv (equity, drawdown, allocation; 'dvc plots show' renders them), data/ (all stage outputs)"

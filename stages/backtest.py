@@ -1,5 +1,6 @@
 """backtest: run the allocations through the vectorised engine; write metrics, plot tables and daily results."""
 
+import json
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -31,7 +32,9 @@ def main(cfg: DictConfig) -> None:
     reports = Path(cfg.paths.reports_dir)
     for name, png in charts.items():
         write_with(lambda tmp, data=png: tmp.write_bytes(data), reports / f"{name}.png")
-    page = tearsheet_html(summary, charts, f"spyglass backtest: {cfg.data.ticker} ({cfg.data.source})")
+    ablation_path = Path(cfg.paths.metrics_dir) / "ablation.json"
+    ablation = json.loads(ablation_path.read_text()) if ablation_path.exists() else None
+    page = tearsheet_html(summary, charts, f"spyglass backtest: {cfg.data.ticker} ({cfg.data.source})", ablation)
     write_text(page, reports / "tearsheet.html")
     log.info(
         "backtest %s..%s: strategy %s | buy-and-hold %s",

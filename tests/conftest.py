@@ -87,6 +87,14 @@ def synthetic_market(small_cfg: dict):
     return load_market_data(small_cfg["data"], small_cfg["seed"])
 
 
+@pytest.fixture(scope="session")
+def small_run(synthetic_market, small_cfg):
+    """The whole pipeline on the small synthetic data, in memory, once per test session."""
+    from helpers import run_pipeline
+
+    return run_pipeline(synthetic_market, small_cfg)
+
+
 @pytest.fixture()
 def prices(synthetic_market) -> pd.DataFrame:
     return synthetic_market.prices.copy()

@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+
+from spyglass.backtest.engine import backtest_with_benchmarks
+from spyglass.data import MarketData
+from spyglass.features.technical import ta_feature_table
+from spyglass.features.vol_index import VolIndexSpec, vol_index_features
+from spyglass.options.features import OptionsAnalytics
+from spyglass.pipeline import (
+    BaseTraining,
+    MetaTraining,
+    base_model_predictions,
+    options_feature_table,
+    stacked_predictions,
+)
+from spyglass.strategy.allocation import get_allocations
 
 
 def good_prices(n: int = 6) -> pd.DataFrame:
@@ -19,3 +35,30 @@ def good_prices(n: int = 6) -> pd.DataFrame:
             "volume": np.full(n, 1e6),
         }
     )
+
+
+@dataclass
+class PipelineRun:
+    """Every stage's core output of one in-memory run (the functions the stages call, in their order)."""
+
+    options: pd.DataFrame
+    analytics: OptionsAnalytics
+    ta: pd.DataFrame
+    vol_index: pd.DataFrame
+    base: BaseTraining
+    meta: MetaTraining
+    allocations: pd.DataFrame
+    daily: pd.DataFrame
+
+
+def run_pipeline(market: MarketData, cfg: dict) -> PipelineRun:
+    """The pipeline on `market` with a composed config, in memory (no DVC, no files)."""
+    options, analytics = options_feature_table(market.chains, cfg["data"], cfg["features"]["options"])
+    ta = ta_feature_table(market.prices, cfg["features"]["technical"], cfg["data"]["risk_free_rate"])
+    spec = VolIndexSpec.from_config(cfg["features"]["vol_index"])
+    vol_index, _ = vol_index_features(market.vol_indices, market.prices, spec)
+    base = base_model_predictions(ta, options, cfg, None, vol_index)
+    meta = stacked_predictions(base.oof, cfg["meta"], cfg["cv"]["gap"], cfg["cv"]["embargo"])
+    allocations = get_allocations(meta.oof, market.prices, cfg["allocation"])
+    daily = backtest_with_benchmarks(allocations, market.prices, 2.0, cfg["data"]["risk_free_rate"])
+    return PipelineRun(options, analytics, ta, vol_index, base, meta, allocations, daily)

@@ -1,6 +1,7 @@
 """No look-ahead, end to end: changing prices after day t changes no feature, prediction or allocation at or
 before t. The chain is re-simulated from the changed prices (GARCH fitted on the calibration window, as the
-sample provider does), and every step below is the function the pipeline's stages call."""
+sample provider does), its volatility indices recomputed from it, and every step is the function the
+pipeline's stages call."""
 
 from __future__ import annotations
 
@@ -8,20 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import run_pipeline
 from spyglass.data.simulated import with_simulated_chains
-from spyglass.features.technical import ta_feature_table
-from spyglass.pipeline import base_model_predictions, options_feature_table, stacked_predictions
-from spyglass.strategy.allocation import get_allocations
+
+TABLES = ["options", "vol_index", "ta", "base", "meta", "allocations"]
 
 
-def run_pipeline(prices: pd.DataFrame, cfg: dict) -> dict[str, pd.DataFrame]:
-    market = with_simulated_chains(prices, cfg["data"], cfg["seed"], "test")
-    options, _ = options_feature_table(market.chains, cfg["data"], cfg["features"]["options"])
-    ta = ta_feature_table(prices, cfg["features"]["technical"], cfg["data"]["risk_free_rate"])
-    base = base_model_predictions(ta, options, cfg)
-    meta = stacked_predictions(base.oof, cfg["meta"], cfg["cv"]["gap"], cfg["cv"]["embargo"])
-    allocations = get_allocations(meta.oof, prices, cfg["allocation"])
-    return {"options": options, "ta": ta, "base": base.oof, "meta": meta.oof, "allocations": allocations}
+def tables_of(prices: pd.DataFrame, cfg: dict) -> dict[str, pd.DataFrame]:
+    run = run_pipeline(with_simulated_chains(prices, cfg["data"], cfg["seed"], "test"), cfg)
+    return {"options": run.options, "vol_index": run.vol_index, "ta": run.ta, "base": run.base.oof,
+            "meta": run.meta.oof, "allocations": run.allocations}  # fmt: skip
 
 
 def perturb_after(prices: pd.DataFrame, cutoff: pd.Timestamp, seed: int = 99) -> pd.DataFrame:
@@ -37,13 +34,13 @@ def perturb_after(prices: pd.DataFrame, cutoff: pd.Timestamp, seed: int = 99) ->
 @pytest.fixture(scope="module")
 def runs(synthetic_market, small_cfg):
     prices = synthetic_market.prices
-    base = run_pipeline(prices, small_cfg)
+    base = tables_of(prices, small_cfg)
     # A cutoff inside the meta-learner's test period, so every table has rows on both sides of it.
     cutoff = base["meta"]["date"].iloc[len(base["meta"]) // 3]
-    return cutoff, base, run_pipeline(perturb_after(prices, cutoff), small_cfg)
+    return cutoff, base, tables_of(perturb_after(prices, cutoff), small_cfg)
 
 
-@pytest.mark.parametrize("table", ["options", "ta", "base", "meta", "allocations"])
+@pytest.mark.parametrize("table", TABLES)
 def test_rows_up_to_the_cutoff_are_unchanged(runs, table):
     cutoff, original, perturbed = runs
     before = original[table][original[table]["date"] <= cutoff]
@@ -56,7 +53,7 @@ def test_rows_up_to_the_cutoff_are_unchanged(runs, table):
     )
 
 
-@pytest.mark.parametrize("table", ["options", "ta", "base", "meta", "allocations"])
+@pytest.mark.parametrize("table", TABLES)
 def test_rows_after_the_cutoff_do_change(runs, table):
     """Guards the test above: the perturbation is strong enough to move every table after the cutoff."""
     cutoff, original, perturbed = runs

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from spyglass.features.assemble import model_frame_from_tables
+from spyglass.features.assemble import ModelFrame, TierPolicy, model_frame_from_tables
 from spyglass.models.cv import folds_table, walk_forward_splits
 from spyglass.models.evaluation import rolling_ic, signal_metrics
 from spyglass.models.registry import model_manifest
@@ -45,7 +45,8 @@ def options_feature_table(
 
 @dataclass
 class BaseTraining:
-    """train_base's results: OOF table (test rows only), fold boundaries, trials, fitted models, metrics."""
+    """train_base's results: OOF table (test rows only), fold boundaries, trials, fitted models, metrics, and
+    the model frame they were trained on."""
 
     oof: pd.DataFrame
     folds: pd.DataFrame
@@ -53,62 +54,106 @@ class BaseTraining:
     models: dict[str, FitResult]
     metrics: dict[str, dict[str, float]]
     manifest: dict[str, Any]
+    frame: ModelFrame
+
+
+def tier_policy(cfg: dict) -> TierPolicy:
+    """The chain-feature policy of a composed config (features.options.chain_features, min_history_days)."""
+    options = cfg["features"]["options"]
+    return TierPolicy(str(options["chain_features"]), int(options["min_history_days"]))
+
+
+def model_frame(
+    ta_table: pd.DataFrame,
+    options_table: pd.DataFrame,
+    cfg: dict,
+    extra_table: pd.DataFrame | None = None,
+    vol_index_table: pd.DataFrame | None = None,
+) -> ModelFrame:
+    """The model matrix of a composed config (imputation and the tier policy from cfg["features"])."""
+    fill = int(cfg["features"]["imputation"]["forward_fill_limit"])
+    return model_frame_from_tables(ta_table, options_table, fill, extra_table, vol_index_table, tier_policy(cfg))
+
+
+def outer_folds(n_rows: int, cv: dict) -> list:
+    """The walk-forward folds of cfg["cv"] over `n_rows` model rows."""
+    return walk_forward_splits(
+        n_rows, int(cv["n_folds"]), int(cv["min_train"]), int(cv["embargo"]), int(cv["gap"]), cv["window"],
+        cv["max_train"],
+    )  # fmt: skip
 
 
 def base_model_predictions(
-    ta_table: pd.DataFrame, options_table: pd.DataFrame, cfg: dict, extra_table: pd.DataFrame | None = None
+    ta_table: pd.DataFrame,
+    options_table: pd.DataFrame,
+    cfg: dict,
+    extra_table: pd.DataFrame | None = None,
+    vol_index_table: pd.DataFrame | None = None,
 ) -> BaseTraining:
     """Walk-forward OOF predictions of every model in cfg["model"], plus final refits on all known rows.
 
-    `cfg` needs the sections model, tuning, cv, features.imputation and seed.
+    `cfg` needs the sections model, tuning, cv, features.imputation, features.options and seed.
     """
-    imputation = cfg["features"]["imputation"]
-    frame = model_frame_from_tables(ta_table, options_table, int(imputation["forward_fill_limit"]), extra_table)
-    x, y = frame.features.to_numpy(), frame.target.to_numpy()
-    cv = cfg["cv"]
-    folds = walk_forward_splits(
-        len(y), int(cv["n_folds"]), int(cv["min_train"]), int(cv["embargo"]), int(cv["gap"]), cv["window"],
-        cv["max_train"],
-    )  # fmt: skip
-    tuning_cfg = cfg["tuning"]
+    frame = model_frame(ta_table, options_table, cfg, extra_table, vol_index_table)
+    cv, tuning_cfg = cfg["cv"], cfg["tuning"]
+    folds = outer_folds(len(frame.target), cv)
     tuning = TuningSpec(
         int(tuning_cfg["n_trials"]), int(cv["inner_folds"]), int(cv["gap"]), int(cv["embargo"]),
         tuning_cfg["storage"], bool(tuning_cfg["prune"]),
     )  # fmt: skip
-    first_test = folds[0].test_start
-
-    oof = pd.DataFrame({"date": frame.dates, "fold": -1, "target": frame.target})
-    for fold in folds:
-        oof.loc[fold.test, "fold"] = fold.index
-    models, metrics = {}, {}
-    for name, model_cfg in cfg["model"].items():
-        spec = BaseModelSpec(
-            name,
-            model_cfg["factory"],
-            model_cfg["params"],
-            model_cfg.get("search_space", {}),
-            bool(imputation["median_in_fold"]),
-        )
-        tuned = tuning if name in cfg["tuning"]["models"] else None
-        models[name] = fit_base_model(spec, x, y, folds, int(cfg["seed"]), tuned)
-        oof[f"pred_{name}"] = models[name].oof
-        metrics[name] = signal_metrics(models[name].oof[first_test:], y[first_test:])
-
+    tuned = {name: tuning for name in tuning_cfg["models"]}
+    oof, models, metrics = walk_forward_oof(frame, frame.feature_names, folds, base_model_specs(cfg), int(cfg["seed"]),
+                                            tuned)  # fmt: skip
     trials = pd.concat([m.trials for m in models.values()], ignore_index=True)
     manifest = model_manifest(
         {name: m.final_params for name, m in models.items()},
         frame.feature_names,
         frame.dates[frame.target.notna()],
         metrics,
-    )
+    ) | {"feature_tiers": frame.tiers, "chain_features": frame.chain_tier.as_dict()}
     return BaseTraining(
-        oof=oof.iloc[first_test:].reset_index(drop=True),
+        oof=oof,
         folds=folds_table(folds, frame.dates),
         trials=trials if not trials.empty else pd.DataFrame(columns=["model", "fold", "number", "value", "state"]),
         models=models,
         metrics=metrics,
         manifest=manifest,
+        frame=frame,
     )
+
+
+def base_model_specs(cfg: dict) -> list[BaseModelSpec]:
+    """The base learners of cfg["model"] (factory, fixed params, search space; median imputation per config)."""
+    impute = bool(cfg["features"]["imputation"]["median_in_fold"])
+    return [
+        BaseModelSpec(name, model["factory"], model["params"], model.get("search_space", {}), impute)
+        for name, model in cfg["model"].items()
+    ]
+
+
+def walk_forward_oof(
+    frame: ModelFrame,
+    columns: list[str],
+    folds: list,
+    specs: list[BaseModelSpec],
+    seed: int,
+    tuning: dict[str, TuningSpec],
+    refit: bool = True,
+) -> tuple[pd.DataFrame, dict[str, FitResult], dict[str, dict[str, float]]]:
+    """Out-of-fold predictions of each base learner on `columns` of the frame (test rows only: date, fold,
+    target, pred_<name>), the fits (final refits unless `refit` is off) and each model's signal metrics.
+    A learner named in `tuning` is tuned inside every training window."""
+    x, y = frame.features[columns].to_numpy(), frame.target.to_numpy()
+    first_test = folds[0].test_start
+    oof = pd.DataFrame({"date": frame.dates, "fold": -1, "target": frame.target})
+    for fold in folds:
+        oof.loc[fold.test, "fold"] = fold.index
+    models, metrics = {}, {}
+    for spec in specs:
+        models[spec.name] = fit_base_model(spec, x, y, folds, seed, tuning.get(spec.name), refit)
+        oof[f"pred_{spec.name}"] = models[spec.name].oof
+        metrics[spec.name] = signal_metrics(models[spec.name].oof[first_test:], y[first_test:])
+    return oof.iloc[first_test:].reset_index(drop=True), models, metrics
 
 
 @dataclass

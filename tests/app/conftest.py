@@ -12,41 +12,33 @@ import joblib
 import pytest
 
 from spyglass.app.main import build_app
-from spyglass.backtest.engine import backtest_with_benchmarks
 from spyglass.backtest.report import backtest_summary
+from spyglass.data import snapshot_provenance
 from spyglass.data.store import replace_store
-from spyglass.features.technical import ta_feature_table
 from spyglass.io import write_json, write_parquet
 from spyglass.models.registry import save_models
-from spyglass.pipeline import base_model_predictions, options_feature_table, stacked_predictions
-from spyglass.strategy.allocation import get_allocations
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 
 @pytest.fixture(scope="session")
-def artifacts_root(tmp_path_factory, synthetic_market, small_cfg):
+def artifacts_root(tmp_path_factory, synthetic_market, small_cfg, small_run):
     """A pipeline run on the small synthetic data, written where the app looks for it."""
     root = tmp_path_factory.mktemp("repo")
-    cfg, paths = small_cfg, small_cfg["paths"]
-    options, analytics = options_feature_table(synthetic_market.chains, cfg["data"], cfg["features"]["options"])
-    ta = ta_feature_table(synthetic_market.prices, cfg["features"]["technical"], cfg["data"]["risk_free_rate"])
-    base = base_model_predictions(ta, options, cfg)
-    meta = stacked_predictions(base.oof, cfg["meta"], cfg["cv"]["gap"], cfg["cv"]["embargo"])
-    allocations = get_allocations(meta.oof, synthetic_market.prices, cfg["allocation"])
-    daily = backtest_with_benchmarks(allocations, synthetic_market.prices, 2.0, cfg["data"]["risk_free_rate"])
+    cfg, paths, run = small_cfg, small_cfg["paths"], small_run
     write_parquet(synthetic_market.prices, root / paths["prices"])
-    replace_store(synthetic_market.chains, root / paths["options_store"])
-    write_parquet(options, root / paths["options_features"])
-    for name, table in (("by_strike", analytics.latest_by_strike), ("by_expiry", analytics.latest_by_expiry),
-                        ("gamma_profile", analytics.latest_profile)):  # fmt: skip
+    replace_store(synthetic_market.chains, root / paths["options_store"], snapshot_provenance(cfg["data"]))
+    write_parquet(run.options, root / paths["options_features"])
+    write_parquet(run.vol_index, root / paths["vol_index_features"])
+    for name, table in (("by_strike", run.analytics.latest_by_strike), ("by_expiry", run.analytics.latest_by_expiry),
+                        ("gamma_profile", run.analytics.latest_profile)):  # fmt: skip
         write_parquet(table, root / paths["options_latest"] / f"{name}.parquet")
-    write_parquet(allocations, root / paths["allocations"])
-    write_parquet(daily, root / paths["backtest_daily"])
-    write_json(backtest_summary(daily, 2.0), root / paths["metrics_dir"] / "backtest.json")
+    write_parquet(run.allocations, root / paths["allocations"])
+    write_parquet(run.daily, root / paths["backtest_daily"])
+    write_json(backtest_summary(run.daily, 2.0), root / paths["metrics_dir"] / "backtest.json")
     (root / paths["base_dir"]).mkdir(parents=True)
-    save_models(root / paths["base_dir"], {n: r.final_model for n, r in base.models.items()}, base.manifest)
-    joblib.dump({"model": meta.model, "inputs": meta.inputs}, root / paths["meta_model"])
+    save_models(root / paths["base_dir"], {n: r.final_model for n, r in run.base.models.items()}, run.base.manifest)
+    joblib.dump({"model": run.meta.model, "inputs": run.meta.inputs}, root / paths["meta_model"])
     return root
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spyglass.features.assemble import model_frame_from_tables
+from spyglass.features.assemble import TierPolicy, model_frame_from_tables
 from spyglass.features.targets import forward_excess_return
 from spyglass.features.technical import ta_feature_table, technical_features
 
@@ -49,24 +49,27 @@ def test_forward_return_uses_the_next_close_only():
     np.testing.assert_allclose(forward_excess_return(close, 0.0).to_numpy()[:2], [0.1, -0.1])
 
 
+ALWAYS = TierPolicy("always")
+
+
 def test_model_frame_joins_only_common_dates_and_drops_bookkeeping():
     dates = pd.bdate_range("2020-01-01", periods=4)
     ta = pd.DataFrame({"date": dates, "rsi": [0.1, 0.2, 0.3, 0.4], "target_ret_1d": [0.01, 0.02, 0.03, None]})
     options = pd.DataFrame({"date": dates[1:], "iv_atm_30d": [0.2, 0.3, 0.4], "n_contracts": [5, 5, 5]})
-    frame = model_frame_from_tables(ta, options)
+    frame = model_frame_from_tables(ta, options, policy=ALWAYS)
     assert frame.feature_names == ["rsi", "iv_atm_30d"]
     assert list(frame.dates) == list(dates[1:])
-    with pytest.raises(ValueError, match="no dates in common"):
-        model_frame_from_tables(ta, options.assign(date=pd.bdate_range("2030-01-01", periods=3)))
+    with pytest.raises(ValueError, match="no option snapshot falls on a model row"):
+        model_frame_from_tables(ta, options.assign(date=pd.bdate_range("2030-01-01", periods=3)), policy=ALWAYS)
 
 
 def test_forward_fill_is_limited_and_causal():
     dates = pd.bdate_range("2020-01-01", periods=6)
     ta = pd.DataFrame({"date": dates, "rsi": [0.5] * 6, "target_ret_1d": [0.0] * 6})
     options = pd.DataFrame({"date": dates, "iv_atm_30d": [0.2, None, None, None, 0.3, None]})
-    filled = model_frame_from_tables(ta, options, forward_fill_limit=2).features["iv_atm_30d"].tolist()
+    filled = model_frame_from_tables(ta, options, forward_fill_limit=2, policy=ALWAYS).features["iv_atm_30d"].tolist()
     assert filled[:3] == [0.2, 0.2, 0.2] and np.isnan(filled[3]) and filled[4:] == [0.3, 0.3]
-    assert np.isnan(model_frame_from_tables(ta, options).features["iv_atm_30d"].iloc[1])
+    assert np.isnan(model_frame_from_tables(ta, options, policy=ALWAYS).features["iv_atm_30d"].iloc[1])
 
 
 def test_target_uses_the_sources_own_daily_risk_free_rate(prices, small_cfg):

@@ -8,25 +8,19 @@ import joblib
 import numpy as np
 import pytest
 
-from spyglass.features.assemble import model_frame_from_tables
-from spyglass.features.technical import ta_feature_table
+from helpers import run_pipeline
 from spyglass.io import json_text
 from spyglass.models.registry import FeatureMismatchError, load_models, save_models, score
-from spyglass.pipeline import base_model_predictions, options_feature_table, stacked_predictions
 
 
 def train(market, cfg):
-    options, _ = options_feature_table(market.chains, cfg["data"], cfg["features"]["options"])
-    ta = ta_feature_table(market.prices, cfg["features"]["technical"], cfg["data"]["risk_free_rate"])
-    base = base_model_predictions(ta, options, cfg)
-    meta = stacked_predictions(base.oof, cfg["meta"], cfg["cv"]["gap"], cfg["cv"]["embargo"])
-    frame = model_frame_from_tables(ta, options, int(cfg["features"]["imputation"]["forward_fill_limit"]))
-    return base, meta, frame
+    run = run_pipeline(market, cfg)
+    return run.base, run.meta, run.base.frame
 
 
 @pytest.fixture(scope="module")
-def trained(synthetic_market, small_cfg):
-    return train(synthetic_market, small_cfg)
+def trained(small_run):
+    return small_run.base, small_run.meta, small_run.base.frame
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from spyglass.features.technical import ta_feature_table
+from spyglass.features.vol_index import VolIndexSpec, vol_index_features
 from spyglass.models.registry import model_fingerprints, score
 from spyglass.strategy.allocation import SIZING_METHODS, VOL_MODELS
 
@@ -113,17 +114,19 @@ def score_day(
     cfg: dict,
     models_dir: str | Path,
     meta_path: str | Path,
+    vol_index_row: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Predictions of the saved models and the stack for the last date of `prices` (features rebuilt here)."""
+    """Predictions of the saved models and the stack for the last date of `prices` (features rebuilt here).
+
+    Every tier's row is joined on the date; the models' manifest decides which columns they take (chain-snapshot
+    features only when they were trained with them)."""
     ta = ta_feature_table(prices, cfg["features"]["technical"], float(cfg["data"]["risk_free_rate"])).tail(1)
     row = ta.drop(columns="target_ret_1d")
-    for extra in (options_row, extra_row):
+    for extra in (vol_index_row, options_row, extra_row):
         if extra is not None and len(extra):
             row = row.merge(extra, on="date", how="left")
-    from spyglass.options.features import NON_FEATURE_COLUMNS
-
-    row = row.drop(columns=[c for c in NON_FEATURE_COLUMNS if c in row])
-    return score(models_dir, meta_path, row)
+    trained_on = set(json.loads((Path(models_dir) / "manifest.json").read_text())["features"])
+    return score(models_dir, meta_path, row[[c for c in row.columns if c == "date" or c in trained_on]])
 
 
 def live_score(cfg: dict, root: str | Path = ".") -> dict[str, Any]:
@@ -144,9 +147,13 @@ def live_score(cfg: dict, root: str | Path = ".") -> dict[str, Any]:
         latest = market.chains.filter(pl.col("snapshot_date") == pl.col("snapshot_date").max())
         options_row, _ = options_feature_table(latest, cfg["data"], cfg["features"]["options"])
     extra = market.extra_features.tail(1) if market.extra_features is not None else None
+    vol_index_row = None
+    if market.vol_indices is not None:
+        spec = VolIndexSpec.from_config(cfg["features"]["vol_index"])
+        vol_index_row = vol_index_features(market.vol_indices, market.prices, spec)[0].tail(1)
     root = Path(root)
     predictions = score_day(
-        market.prices, options_row, extra, cfg, root / paths["base_dir"], root / paths["meta_model"]
+        market.prices, options_row, extra, cfg, root / paths["base_dir"], root / paths["meta_model"], vol_index_row
     )
     today = pd.Timestamp(market.prices["date"].iloc[-1])
     stored = _read(root / paths["allocations"])

@@ -85,6 +85,27 @@ def summary_table(summary: dict, series: tuple[str, ...] = tuple(SERIES_TITLES))
     )
 
 
+def ablation_table(result: dict) -> pd.DataFrame:
+    """metrics/ablation.json as a frame: one row per feature set (features, IC, rank IC, hit rate, Sharpe and
+    CAGR after costs); NaN for a skipped set."""
+    columns = {"features": "features", "ic": "IC", "rank_ic": "rank IC", "hit_rate": "hit rate",
+               "sharpe_net": "Sharpe (net)", "cagr_net": "CAGR (net)"}  # fmt: skip
+    rows = {name: {title: entry.get(key) for key, title in columns.items()} for name, entry in result["sets"].items()}
+    return pd.DataFrame.from_dict(rows, orient="index", dtype=float).rename_axis("feature set")
+
+
+def format_ablation(result: dict) -> str:
+    """metrics/ablation.json as a fixed-width table with its period and the chain-feature decision."""
+    table = ablation_table(result)
+    lines = [
+        f"Does options data pay? {result['start']} .. {result['end']} ({result['rows']} days, same walk-forward "
+        "folds, fixed params)",
+        table.to_string(float_format=lambda v: f"{v:.4f}", na_rep="n/a"),
+        f"({result['chain_features']})",
+    ]
+    return "\n".join(lines)
+
+
 def format_summary(summary: dict) -> str:
     """The metrics of backtest_summary as a fixed-width table: one row per metric, one column per series."""
     table = summary_table(summary, TERMINAL_SERIES)
@@ -110,3 +131,6 @@ if __name__ == "__main__":
     path = sys.argv[1] if len(sys.argv) > 1 else "metrics/backtest.json"
     with open(path) as handle:
         print(format_summary(json.load(handle)))
+    for extra in sys.argv[2:]:  # e.g. metrics/ablation.json
+        with open(extra) as handle:
+            print("\n" + format_ablation(json.load(handle)))

@@ -9,7 +9,7 @@ import io
 import pandas as pd
 
 from spyglass.backtest.metrics import METRICS
-from spyglass.backtest.report import rolling_sharpe, summary_table
+from spyglass.backtest.report import ablation_table, rolling_sharpe, summary_table
 
 
 def _png(draw) -> bytes:
@@ -63,8 +63,35 @@ def render_charts(daily: pd.DataFrame, allocations: pd.DataFrame) -> dict[str, b
     return {name: _png(draw) for name, draw in charts.items()}
 
 
-def tearsheet_html(summary: dict, charts: dict[str, bytes], title: str) -> str:
-    """One HTML page: the period, the metrics table (every registered metric, every series) and the charts."""
+def ablation_html(ablation: dict | None) -> str:
+    """The feature-set comparison (metrics/ablation.json) as an HTML section; empty without one."""
+    if not ablation:
+        return ""
+    table = ablation_table(ablation)
+    header = "".join(f"<th>{html.escape(title)}</th>" for title in table.columns)
+
+    def cell(column: str, value: float) -> str:
+        return "n/a" if pd.isna(value) else f"{value:.0f}" if column == "features" else f"{value:.4f}"
+
+    rows = "".join(
+        f"<tr><th>{html.escape(name)}</th>{''.join(f'<td>{cell(c, v)}</td>' for c, v in values.items())}</tr>"
+        for name, values in table.iterrows()
+    )
+    skipped = "".join(
+        f"<li>{html.escape(name)}: {html.escape(entry['skipped'])}</li>"
+        for name, entry in ablation["sets"].items()
+        if "skipped" in entry
+    )
+    return f"""<h2>Does options data pay?</h2>
+<p>The same walk-forward folds ({ablation["start"]} to {ablation["end"]}, {ablation["rows"]} days), base learners
+with their fixed parameters (no search), stack, allocation and costs, on nested feature sets.
+{html.escape(ablation["chain_features"])}.</p>
+<table><tr><th>Feature set</th>{header}</tr>{rows}</table>{f"<ul>{skipped}</ul>" if skipped else ""}"""
+
+
+def tearsheet_html(summary: dict, charts: dict[str, bytes], title: str, ablation: dict | None = None) -> str:
+    """One HTML page: the period, the metrics table (every registered metric, every series), the feature-set
+    comparison when there is one, and the charts."""
     table = summary_table(summary)
     header = "".join(f"<th>{html.escape(title)}</th>" for title in table.columns)
     rows = []
@@ -86,6 +113,7 @@ th:first-child{{text-align:left}}img{{width:100%;margin:0.5em 0}}</style></head>
 turnover. Positions decided at the close earn the next day's return; every prediction is out-of-sample
 (walk-forward). Hover a metric's name for its formula.</p>
 <table><tr><th>Metric</th>{header}</tr>{"".join(rows)}</table>
+{ablation_html(ablation)}
 {images}
 </body></html>
 """

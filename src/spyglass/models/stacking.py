@@ -32,7 +32,7 @@ class BaseModelSpec:
 @dataclass
 class FitResult:
     """Out-of-fold predictions (aligned to rows; NaN outside test blocks), the chosen params per fold,
-    the trials tables, and a final model fitted on every row with a known target."""
+    the trials tables, and a final model fitted on every row with a known target (None when not refitted)."""
 
     oof: np.ndarray
     params_per_fold: list[dict[str, Any]]
@@ -58,9 +58,16 @@ def _fit_with_params(
 
 
 def fit_base_model(
-    spec: BaseModelSpec, x: np.ndarray, y: np.ndarray, folds: list[Fold], seed: int, tuning: TuningSpec | None = None
+    spec: BaseModelSpec,
+    x: np.ndarray,
+    y: np.ndarray,
+    folds: list[Fold],
+    seed: int,
+    tuning: TuningSpec | None = None,
+    refit: bool = True,
 ) -> FitResult:
-    """Walk-forward OOF predictions for one base learner, then the final refit on all known rows."""
+    """Walk-forward OOF predictions for one base learner, then (unless `refit` is off) the final refit on all
+    known rows."""
     oof = np.full(len(y), np.nan)
     chosen, trials = [], []
     for fold in folds:
@@ -70,8 +77,10 @@ def fit_base_model(
         chosen.append(params)
         trials.append(fold_trials)
     known = np.isfinite(y)
-    final, final_params, final_trials = _fit_with_params(spec, tuning, x[known], y[known], seed, "final")
-    trials.append(final_trials)
+    final, final_params = None, dict(spec.params)
+    if refit:
+        final, final_params, final_trials = _fit_with_params(spec, tuning, x[known], y[known], seed, "final")
+        trials.append(final_trials)
     return FitResult(
         oof=oof,
         params_per_fold=chosen,
