@@ -7,6 +7,7 @@ from collections import namedtuple
 
 import numpy as np
 import pandas as pd
+import polars as pl
 from yfinance.exceptions import YFPricesMissingError
 
 Options = namedtuple("Options", ["calls", "puts", "underlying"])
@@ -114,3 +115,64 @@ class RecordedYahoo:
         absent = self.missing_columns.get(expiry, [])
         calls, puts = (option_side(expiry, side).drop(columns=absent) for side in ("call", "put"))
         return Options(calls, puts, self.underlying)
+
+
+def yahoo_history(bars: pd.DataFrame) -> pd.DataFrame:
+    """Daily bars (PricesSchema) in the shape `Ticker.history(auto_adjust=False)` answers."""
+    index = pd.DatetimeIndex(bars["date"]).tz_localize("America/New_York").rename("Date")
+    columns = {"open": "Open", "high": "High", "low": "Low", "close": "Close", "adj_close": "Adj Close",
+               "volume": "Volume"}  # fmt: skip
+    return bars[list(columns)].rename(columns=columns).set_axis(index)
+
+
+def vix_history(vix_csv) -> pd.DataFrame:
+    """CBOE's VIX file (DATE, OPEN, HIGH, LOW, CLOSE) as Yahoo answers ^VIX: no volume, Adj Close = Close."""
+    raw = pd.read_csv(vix_csv, parse_dates=["DATE"])
+    bars = raw.rename(columns=str.lower).rename(columns={"date": "date"})
+    return yahoo_history(bars.assign(adj_close=bars["close"], volume=0.0))
+
+
+def yahoo_side(quotes: pl.DataFrame, ticker: str) -> pd.DataFrame:
+    """One expiry's calls or puts (OptionChainSchema rows) in the columns `Ticker.option_chain` answers with."""
+    frame = quotes.to_pandas()
+    expiry, kind = pd.Timestamp(frame["expiry"].iloc[0]), "C" if frame["option_type"].iloc[0] == "call" else "P"
+    spot = frame["underlying_price"].iloc[0]
+    in_the_money = frame["strike"] < spot if kind == "C" else frame["strike"] > spot
+    return pd.DataFrame(
+        {
+            "contractSymbol": [f"{ticker}{expiry:%y%m%d}{kind}{round(k * 1000):08d}" for k in frame["strike"]],
+            "lastTradeDate": pd.to_datetime(frame["last_trade_date"]).dt.tz_localize("UTC") + pd.Timedelta(hours=20),
+            "strike": frame["strike"],
+            "lastPrice": frame["last"],
+            "bid": frame["bid"],
+            "ask": frame["ask"],
+            "change": 0.0,
+            "percentChange": 0.0,
+            "volume": frame["volume"],
+            "openInterest": frame["open_interest"].fillna(0).astype(np.int64),
+            "impliedVolatility": frame["provider_iv"].fillna(0.0),
+            "inTheMoney": in_the_money,
+            "contractSize": "REGULAR",
+            "currency": "USD",
+        },
+        columns=OPTION_COLUMNS,
+    )
+
+
+def record_chains(root, ticker: str, chains: pl.DataFrame, horizon_days: int) -> list[dt.date]:
+    """Record each snapshot of `chains` as the day's Yahoo answers (every expiry listed, those within the
+    horizon fetched, quoted at 21:00 UTC); returns the recorded days."""
+    from spyglass.data.yahoo_replay import write_chain_answer, write_chain_side
+
+    days = []
+    for (day,), snapshot in chains.sort("snapshot_date", "expiry").group_by("snapshot_date", maintain_order=True):
+        listed = [f"{e:%Y-%m-%d}" for e in snapshot["expiry"].unique().sort()]
+        for (expiry,), quotes in snapshot.group_by("expiry", maintain_order=True):
+            if (expiry - day).days <= horizon_days:
+                sides = [yahoo_side(quotes.filter(pl.col("option_type") == side), ticker) for side in ("call", "put")]
+                write_chain_side(root, day, ticker, f"{expiry:%Y-%m-%d}", *sides)
+        spot = float(snapshot["underlying_price"][0])
+        quoted = dt.datetime.combine(day, dt.time(21, 0), tzinfo=dt.UTC)
+        write_chain_answer(root, day, ticker, listed, {"regularMarketPrice": spot}, quoted)
+        days.append(day)
+    return days

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from e2e.repo import copy_repo, run, stages_run
 from spyglass.config import composed_yaml
 from spyglass.data.store import read_snapshots
 from spyglass.io import read_table, write_parquet
@@ -31,44 +28,12 @@ from spyglass.schemas import (
 pytestmark = pytest.mark.slow
 
 OVERRIDES = ["experiment=debug"]
-STAGES = ["fetch", "options_features", "ta_features", "train_base", "train_meta", "allocate", "backtest"]
-
-
-def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "DVC_NO_ANALYTICS": "1",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and done.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return done
-
-
-def stages_run(output: str) -> list[str]:
-    return re.findall(r"Running stage '([^']+)'", output)
+STAGES = ["fetch", "options_features", "ta_features", "train_base", "ablation", "train_meta", "allocate", "backtest"]
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory, repo_root) -> Path:
-    """A fresh git+DVC copy of the project's files (as `git clone` would give) with params for a short run."""
-    work = tmp_path_factory.mktemp("e2e") / "repo"
-    files = run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], repo_root).stdout.split()
-    for name in files:
-        source = repo_root / name
-        if source.is_file():
-            (work / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, work / name)
-    (work / "params.yaml").write_text(composed_yaml(OVERRIDES, work / "conf"))
-    run(["git", "init", "-q"], work)
-    run(["git", "add", "-A"], work)
-    run(["git", "commit", "-qm", "copy"], work)
-    return work
+    return copy_repo(repo_root, tmp_path_factory.mktemp("e2e") / "repo", OVERRIDES)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +81,7 @@ def test_second_repro_runs_nothing(repo, first_repro):
 def test_changing_an_allocation_parameter_reruns_only_downstream_stages(repo, first_repro):
     (repo / "params.yaml").write_text(composed_yaml([*OVERRIDES, "allocation.max_position=1.5"], repo / "conf"))
     output = run(["dvc", "repro"], repo).stdout
-    assert stages_run(output) == ["allocate", "backtest"]
+    assert stages_run(output) == ["ablation", "allocate", "backtest"]  # the ablation sizes positions too
     allocations = pd.read_parquet(repo / "data/allocations.parquet")
     assert allocations["allocation"].max() <= 1.5
 
@@ -173,8 +138,12 @@ def test_the_kaggle_file_trains_and_backtests_through_the_same_pipeline(repo, fi
 
     train_csv = write_hull_train_csv(tmp_path / "train.csv", n_days=5000)
     overrides = ["-S", "experiment=debug", "-S", "data=kaggle", "-S", f"data.path={train_csv}"]
+    store = {path: path.read_bytes() for path in sorted((repo / "data/raw/options").rglob("*.parquet"))}
     run(["dvc", "exp", "run", "-n", "hull", *overrides], repo)
-    assert not list((repo / "data/raw/options").iterdir())  # no options in this source: the store is empty
+    # no options in this source: the snapshots stored before are left as they are, and none is used
+    assert (
+        store and {path: path.read_bytes() for path in sorted((repo / "data/raw/options").rglob("*.parquet"))} == store
+    )
     assert len(pd.read_parquet(repo / "data/features/options.parquet")) == 0
     base = read_table(repo / "data/predictions/base_oof.parquet", BaseOofSchema)
     manifest = json.loads((repo / "data/models/base/manifest.json").read_text())

@@ -1,0 +1,53 @@
+"""Shared by the end-to-end tests: a fresh git+DVC copy of the project, and commands run in it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from spyglass.config import composed_yaml
+
+
+def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a command in `cwd` with the project's interpreter first on PATH; raise with its output on failure."""
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "DVC_NO_ANALYTICS": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def stages_run(output: str) -> list[str]:
+    return re.findall(r"Running stage '([^']+)'", output)
+
+
+def copy_repo(repo_root: Path, work: Path, overrides: list[str]) -> Path:
+    """A fresh git+DVC copy of the project's files (as `git clone` would give) with params for `overrides`."""
+    files = run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], repo_root).stdout.split()
+    for name in files:
+        source = repo_root / name
+        if source.is_file():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, work / name)
+    set_params(work, overrides)
+    run(["git", "init", "-q"], work)
+    run(["git", "add", "-A"], work)
+    run(["git", "commit", "-qm", "copy"], work)
+    return work
+
+
+def set_params(work: Path, overrides: list[str]) -> None:
+    """Recompose params.yaml with Hydra overrides (what `dvc exp run -S` does)."""
+    (work / "params.yaml").write_text(composed_yaml(overrides, work / "conf"))

@@ -1,0 +1,188 @@
+"""Real data end to end, offline: `dvc repro` on the yfinance source replaying recorded Yahoo answers.
+
+Recordings are built from the sample's real S&P 500 bars (20 years, recorded as the ticker's history), CBOE's
+real VIX history (../shared/data/vix-daily.csv, recorded as ^VIX; ^VIX3M is listed but never answers) and the
+sample's simulated chains, recorded in Yahoo's column shapes. The scenarios run in order on one repository, as
+a user's days would: the first fetch (one snapshot), a same-day refetch with fewer expiries, a day of Yahoo
+quirks, a store of simulated snapshots offered real ones, and two years of daily snapshots.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from e2e.repo import copy_repo, run, set_params, stages_run
+from spyglass.config import compose, to_plain
+from spyglass.data import load_market_data, snapshot_provenance
+from spyglass.data.store import partition_files, partition_path, partition_provenance, read_snapshots, replace_store
+from spyglass.data.yahoo_replay import chain_dir, write_chain_answer, write_history
+from spyglass.io import read_table
+from spyglass.schemas import AllocationsSchema, OptionsFeaturesSchema, VolIndexFeaturesSchema
+from yahoo_recordings import record_chains, vix_history, yahoo_history
+
+pytestmark = pytest.mark.slow
+
+HORIZON = 35  # days of expiries fetched: the sample's 7-, 14- and 30-day expiries
+LAST = pd.Timestamp("2018-12-31").date()
+QUIRK_DAY = pd.Timestamp("2018-12-28").date()
+SMALL = ["cv.n_folds=3", "cv.min_train=252", "tuning.n_trials=2", "tuning.models=[elasticnet]",
+         "model.xgboost.params.n_estimators=40", "model.lightgbm.params.n_estimators=40", "meta.n_folds=2",
+         "meta.min_train=60", "meta.rolling_ic_window=63"]  # fmt: skip
+
+
+def replay_overrides(replay_dir: Path) -> list[str]:
+    return ["data=yfinance", "data.start=1999-01-04", f"data.replay_dir={replay_dir}",
+            "data.vol_indices=['^VIX','^VIX3M']", f"data.chains.horizon_days={HORIZON}", *SMALL]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The sample source's bars and simulated chains, the material recordings are made of."""
+    cfg = to_plain(compose(["data=sample"]))
+    return load_market_data(cfg["data"], cfg["seed"]), cfg
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory, sample, vix_csv) -> dict[str, Path]:
+    market, _ = sample
+    root = tmp_path_factory.mktemp("recordings")
+    chains = market.chains
+    days = chains["snapshot_date"].unique().sort()
+
+    def recording(name: str, snapshot_days, bars=market.prices) -> Path:
+        directory = root / name
+        write_history(directory, "SPY", yahoo_history(bars))
+        write_history(directory, "^VIX", vix_history(vix_csv))
+        record_chains(directory, "SPY", chains.filter(pl.col("snapshot_date").is_in(snapshot_days)), HORIZON)
+        return directory
+
+    one_day = recording("one_day", [LAST])
+    fewer = recording("fewer", [LAST])
+    first_expiry = json.loads((chain_dir(fewer, LAST, "SPY") / "answer.json").read_text())["expiries"][0]
+    for side in ("calls", "puts"):  # the 7-day expiry did not arrive this time
+        (chain_dir(fewer, LAST, "SPY") / f"{first_expiry}.{side}.parquet").unlink()
+
+    # A day of Yahoo quirks: a bar without volume, today's partial bar, an expiry listed twice, one answered
+    # without openInterest, and no regularMarketPrice.
+    quirky_bars = market.prices.copy()
+    quirky_bars.loc[len(quirky_bars) - 10, "volume"] = float("nan")
+    partial = quirky_bars.iloc[[-1]].assign(date=pd.Timestamp("2019-01-02"), close=float("nan"))
+    quirks = recording("quirks", [QUIRK_DAY], pd.concat([quirky_bars, partial], ignore_index=True))
+    answer = json.loads((chain_dir(quirks, QUIRK_DAY, "SPY") / "answer.json").read_text())
+    expiries = answer["expiries"]
+    write_chain_answer(quirks, QUIRK_DAY, "SPY", [*expiries, expiries[0]], {"regularMarketPrice": None},
+                       pd.Timestamp(answer["quote_time"]).to_pydatetime())  # fmt: skip
+    missing = chain_dir(quirks, QUIRK_DAY, "SPY") / f"{expiries[1]}.puts.parquet"
+    pd.read_parquet(missing).drop(columns="openInterest").to_parquet(missing)
+
+    history = recording("two_years", days[-600:].to_list())
+    return {"one_day": one_day, "fewer": fewer, "quirks": quirks, "two_years": history}
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory, repo_root, recordings) -> Path:
+    return copy_repo(repo_root, tmp_path_factory.mktemp("real") / "repo", replay_overrides(recordings["one_day"]))
+
+
+def metrics(repo: Path, name: str) -> dict:
+    return json.loads((repo / "metrics" / f"{name}.json").read_text())
+
+
+def store(repo: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in partition_files(repo / "data/raw/options")}
+
+
+def test_a_twenty_years_of_bars_indices_and_one_snapshot_train_and_allocate_the_last_day(repo):
+    done = run(["dvc", "repro"], repo)
+    output = done.stdout + done.stderr
+    assert "backtest" in stages_run(output) and "ablation" in stages_run(output)
+    allocations = read_table(repo / "data/allocations.parquet", AllocationsSchema)
+    assert allocations["date"].iloc[-1] == pd.Timestamp(LAST)
+    chain_tier = metrics(repo, "train_base")["chain_features"]
+    assert chain_tier["included"] is False and chain_tier["covered_rows"] == 1
+    assert chain_tier["model_rows"] > 4500  # 20 years of rows, not one
+    assert "chain-snapshot features left out: snapshots cover 1 of" in output
+    manifest = json.loads((repo / "data/models/base/manifest.json").read_text())
+    assert {"vix_level", "vrp_30d", "vix_z_252d"} <= set(manifest["features"])
+    assert manifest["feature_tiers"]["chain"] == [] and "pcr_oi" not in manifest["features"]
+    fetch = metrics(repo, "fetch")
+    assert fetch["vol_index_columns"] == ["vix_30d"] and fetch["vol_indices"]["^VIX3M"].startswith("left out")
+    options = read_table(repo / "data/features/options.parquet", OptionsFeaturesSchema)
+    assert options["date"].tolist() == [pd.Timestamp(LAST)]  # the snapshot is still computed, shown, journalled
+    index_features = read_table(repo / "data/features/vol_index.parquet", VolIndexFeaturesSchema)
+    assert index_features["date"].iloc[0] < pd.Timestamp("2000-06-01")
+    ablation = metrics(repo, "ablation")
+    assert set(ablation["sets"]) == {"technical", "technical+index", "technical+index+chain"}
+    assert "skipped" in ablation["sets"]["technical+index+chain"] and "sharpe_net" in ablation["sets"]["technical"]
+    assert "Does options data pay?" in (repo / "reports/tearsheet.html").read_text()
+
+
+def test_d_a_same_day_refetch_with_fewer_expiries_keeps_the_fuller_partition(repo, recordings):
+    path = partition_path(repo / "data/raw/options", LAST)
+    before = path.read_bytes()
+    set_params(repo, replay_overrides(recordings["fewer"]))
+    run(["dvc", "repro", "--single-item", "fetch"], repo)
+    assert path.read_bytes() == before
+    kept = metrics(repo, "fetch")["snapshots_kept"]
+    assert list(kept) == [f"{LAST}"] and "fetch brought fewer" in kept[f"{LAST}"]
+
+
+def test_e_yahoo_quirks_end_as_described(repo, recordings, sample):
+    market, _ = sample
+    set_params(repo, replay_overrides(recordings["quirks"]))
+    run(["dvc", "repro", "--single-item", "fetch"], repo)
+    fetch = metrics(repo, "fetch")
+    assert fetch["bars_dropped"] == ["2019-01-02"] and len(fetch["volumes_filled"]) == 1
+    day = fetch["chains"][f"{QUIRK_DAY}"]
+    assert day["expiries_listed"] == 7 and day["expiries_wanted"] == 3  # listed twice, fetched once
+    assert list(day["expiries_skipped"].values()) == ["answer lacks column(s) ['openInterest']"]
+    stored = pl.read_parquet(partition_path(repo / "data/raw/options", QUIRK_DAY))
+    assert stored["expiry"].n_unique() == 2
+    close = market.prices.set_index("date")["close"][pd.Timestamp(QUIRK_DAY)]
+    assert stored["underlying_price"].unique().to_list() == [pytest.approx(close)]  # no quote: the last close
+    assert partition_provenance(partition_path(repo / "data/raw/options", QUIRK_DAY)).ticker == "SPY"
+
+
+def test_c_simulated_snapshots_and_real_ones_are_never_mixed(repo, sample, tmp_path):
+    market, cfg = sample
+    simulated = tmp_path / "options_sample"
+    replace_store(market.chains.filter(pl.col("snapshot_date") >= LAST.replace(day=1)), simulated,
+                  snapshot_provenance(cfg["data"]))  # fmt: skip
+    prices, chains = tmp_path / "bars.csv", tmp_path / "chains.csv"
+    market.prices.to_csv(prices, index=False)
+    market.chains.filter(pl.col("snapshot_date") == LAST).write_csv(chains)
+    before = {path: path.read_bytes() for path in [*partition_files(simulated), repo / "data/raw/prices.parquet"]}
+    failed = run(
+        ["python", "stages/fetch.py", "data=csv", f"data.prices_path={prices}", f"data.chains_path={chains}",
+         f"paths.options_store={simulated}"],
+        repo,
+        check=False,
+    )  # fmt: skip
+    assert failed.returncode == 1
+    message = failed.stdout + failed.stderr
+    assert message.count("fetch failed:") == 1
+    assert f"holds {len(partition_files(simulated))} simulated ^GSPC snapshots (data=sample)" in message
+    assert "this run brings real USER snapshots (data=csv)" in message and "Move the store aside" in message
+    assert {path: path.read_bytes() for path in before} == before
+
+
+def test_b_two_years_of_daily_snapshots_bring_chain_features_into_the_model(repo, recordings):
+    set_params(repo, replay_overrides(recordings["two_years"]))
+    run(["dvc", "repro"], repo)
+    assert len(read_snapshots(repo / "data/raw/options")["snapshot_date"].unique()) == 600
+    chain_tier = metrics(repo, "train_base")["chain_features"]
+    assert chain_tier["included"] is True and chain_tier["covered_rows"] >= 504
+    manifest = json.loads((repo / "data/models/base/manifest.json").read_text())
+    assert "pcr_oi" in manifest["features"] and "vix_level" in manifest["features"]
+    ablation = metrics(repo, "ablation")["sets"]
+    assert (
+        "sharpe_net" in ablation["technical+index+chain"]
+        and ablation["technical+index+chain"]["features"] > (ablation["technical+index"]["features"])
+    )
+    allocations = read_table(repo / "data/allocations.parquet", AllocationsSchema)
+    assert allocations["date"].iloc[-1] == pd.Timestamp(LAST)
