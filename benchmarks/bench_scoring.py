@@ -14,9 +14,10 @@ from timing import best_of, write_report
 
 from spyglass.app.scoring import live_score, score_day
 from spyglass.config import load_config, to_plain
-from spyglass.features.assemble import model_frame_from_tables
+from spyglass.features.tables import read_feature_tables
 from spyglass.features.technical import ta_feature_table
 from spyglass.models.registry import score
+from spyglass.pipeline import model_frame
 
 
 def main() -> None:
@@ -28,17 +29,19 @@ def main() -> None:
     if not Path(paths["meta_model"]).exists():
         raise SystemExit("no saved models: run `make run` first")
     prices = pd.read_parquet(paths["prices"])
-    options = pd.read_parquet(paths["options_features"])
-    extra = pd.read_parquet(paths["extra_features"])
+    tables = read_feature_tables(paths)
     window = prices.tail(300).reset_index(drop=True)  # enough history for the longest indicator warm-up
-    day_options = options[options["date"] == window["date"].iloc[-1]]
+    today = window["date"].iloc[-1]
+    day_options = tables.options[tables.options["date"] == today]
+    day_index = tables.vol_index[tables.vol_index["date"] == today]
 
     def one_day():
-        return score_day(window, day_options, extra.tail(1), cfg, paths["base_dir"], paths["meta_model"])
+        return score_day(window, day_options, tables.extra.tail(1), cfg, paths["base_dir"], paths["meta_model"],
+                         day_index)  # fmt: skip
 
     def naive():
         ta = ta_feature_table(prices, cfg["features"]["technical"], float(cfg["data"]["risk_free_rate"]))
-        frame = model_frame_from_tables(ta, options, 5, extra)
+        frame = model_frame(ta, tables.options, cfg, tables.extra, tables.vol_index)
         return score(paths["base_dir"], paths["meta_model"], frame.features)
 
     one_day()
@@ -49,7 +52,8 @@ def main() -> None:
     report = {
         "scoring_one_day_seconds": round(seconds, 4),
         "target_seconds": 0.2,
-        "includes": "technical features on the last 300 bars, joining that day's options features, 3 models + stack",
+        "includes": "technical features on the last 300 bars, joining that day's index and options features, "
+        "3 models + stack",
         "baseline": "features for the whole history and scoring every row",
         "baseline_seconds": round(baseline, 3),
         "speedup_vs_baseline": round(baseline / seconds, 1),

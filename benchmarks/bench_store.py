@@ -16,7 +16,7 @@ import polars as pl
 from timing import write_report
 
 from spyglass.config import compose, to_plain
-from spyglass.data import load_market_data
+from spyglass.data import load_market_data, snapshot_provenance
 from spyglass.data.store import partition_files, read_snapshots, scan_snapshots, write_snapshots
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
@@ -37,7 +37,8 @@ def main() -> None:
     last_year = chains["snapshot_date"].unique().sort()[-252:]
     year = chains.filter(pl.col("snapshot_date").is_in(last_year.implode()))
     with tempfile.TemporaryDirectory() as root:
-        write_s, _ = timed(lambda: write_snapshots(year, root))
+        provenance = snapshot_provenance(cfg["data"])
+        write_s, _ = timed(lambda: write_snapshots(year, root, provenance))
         read_s = min(timed(lambda: read_snapshots(root))[0] for _ in range(3))
         day_s = min(timed(lambda: scan_snapshots(root).filter(pl.col("snapshot_date") == last_year[-1]).collect())[0]
                     for _ in range(3))  # fmt: skip

@@ -184,3 +184,14 @@ def test_unlabelled_snapshots_are_refused_until_labelled(days, tmp_path, capsys)
     assert "labelled 1 snapshot(s)" in capsys.readouterr().out
     write_snapshots(days[1], tmp_path, REAL)
     assert read_snapshots(tmp_path, REAL)["snapshot_date"].n_unique() == 2
+
+
+def test_a_damaged_partition_of_the_day_is_moved_aside_for_the_new_snapshot(days, tmp_path, caplog):
+    write_snapshots(days[0], tmp_path, REAL)
+    path = partition_path(tmp_path, days[0]["snapshot_date"][0])
+    path.write_bytes(b"PAR1 damaged")
+    with caplog.at_level(logging.WARNING):
+        report = write_snapshots(days[0], tmp_path, REAL)
+    assert report.written == [path] and sorted_rows(read_snapshots(tmp_path)).equals(sorted_rows(days[0]))
+    assert path.with_name("chain.parquet.damaged").read_bytes() == b"PAR1 damaged"
+    assert "is unreadable" in caplog.text

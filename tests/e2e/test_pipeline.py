@@ -78,6 +78,12 @@ def test_second_repro_runs_nothing(repo, first_repro):
     assert "Data and pipelines are up to date" in again
 
 
+def test_rerunning_the_options_stage_on_the_same_store_gives_the_same_bytes(repo, first_repro):
+    lock = (repo / "dvc.lock").read_text()
+    run(["dvc", "repro", "--force", "--single-item", "options_features"], repo)
+    assert (repo / "dvc.lock").read_text() == lock  # every output hashes as before
+
+
 def test_changing_an_allocation_parameter_reruns_only_downstream_stages(repo, first_repro):
     (repo / "params.yaml").write_text(composed_yaml([*OVERRIDES, "allocation.max_position=1.5"], repo / "conf"))
     output = run(["dvc", "repro"], repo).stdout

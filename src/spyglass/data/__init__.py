@@ -3,6 +3,7 @@ index histories and extra features."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,33 +33,34 @@ Provider = Callable[[dict, int], MarketData]
 
 @dataclass(frozen=True)
 class Source:
-    """A provider and what it brings. Simulated sources generate their whole chain history on every fetch (the
-    store is rebuilt); real ones observe one day at a time (the store is appended to)."""
+    """A provider (its module's `load`, imported when called) and what it brings. Simulated sources generate
+    their whole chain history on every fetch (the store is rebuilt); real ones observe one day at a time (the
+    store is appended to)."""
 
-    load: Provider
+    module: str
     simulated: bool
     has_options: bool = True
 
+    @property
+    def load(self) -> Provider:
+        return importlib.import_module(self.module).load
 
-def sources() -> dict[str, Source]:
-    from spyglass.data import csv, kaggle, sample, synthetic, yfinance
 
-    return {
-        "sample": Source(sample.load, simulated=True),
-        "synthetic": Source(synthetic.load, simulated=True),
-        "yfinance": Source(yfinance.load, simulated=False),
-        "csv": Source(csv.load, simulated=False),
-        "kaggle": Source(kaggle.load, simulated=False, has_options=False),
-    }
+SOURCES = {
+    "sample": Source("spyglass.data.sample", simulated=True),
+    "synthetic": Source("spyglass.data.synthetic", simulated=True),
+    "yfinance": Source("spyglass.data.yfinance", simulated=False),
+    "csv": Source("spyglass.data.csv", simulated=False),
+    "kaggle": Source("spyglass.data.kaggle", simulated=False, has_options=False),
+}
 
 
 def source_of(data_cfg: dict) -> Source:
     """The Source named by `data_cfg["source"]`."""
-    known = sources()
     name = data_cfg["source"]
-    if name not in known:
-        raise ValueError(f"unknown data source {name!r}; choose one of {sorted(known)}")
-    return known[name]
+    if name not in SOURCES:
+        raise ValueError(f"unknown data source {name!r}; choose one of {sorted(SOURCES)}")
+    return SOURCES[name]
 
 
 def snapshot_provenance(data_cfg: dict) -> Provenance | None:

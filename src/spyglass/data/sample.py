@@ -34,5 +34,6 @@ def load(data_cfg: dict, seed: int) -> MarketData:
         prices,
         data_cfg,
         seed,
-        description="S&P 500 daily bars from the arch package; option chains simulated (GARCH-t vol + skew)",
+        description="S&P 500 daily bars from the arch package; option chains simulated (GARCH-t vol + skew), "
+        "volatility indices computed from them (model-free)",
     )

@@ -164,8 +164,9 @@ def write_snapshots(
     report = StoreWrite()
     for snapshot_date, part in _by_date(chains):
         path = partition_path(root, snapshot_date)
-        if path.exists() and not replace:
-            stored, new = completeness(pl.read_parquet(path)), completeness(part)
+        stored = _stored_completeness(path)
+        if stored is not None and not replace:
+            new = completeness(part)
             if stored[0] > new[0] or stored[1] > new[1]:
                 why = (
                     f"kept the stored {snapshot_date} snapshot ({stored[1]} quotes in {stored[0]} expiries): this "
@@ -177,6 +178,20 @@ def write_snapshots(
                 continue
         report.written.append(_write_partition(part, path, provenance))
     return report
+
+
+def _stored_completeness(path: Path) -> tuple[int, int] | None:
+    """Completeness of a stored partition; None if there is none. A damaged one is moved aside (kept for
+    inspection as chain.parquet.damaged) so the day's new snapshot can take its place."""
+    if not path.exists():
+        return None
+    try:
+        return completeness(pl.read_parquet(path))
+    except Exception as exc:  # polars raises several error types for damaged files
+        aside = path.with_name(f"{PARTITION_FILE}.damaged")
+        log.warning("%s is unreadable (%s: %s); moved to %s", path, type(exc).__name__, exc, aside.name)
+        path.replace(aside)
+        return None
 
 
 def replace_store(chains: pl.DataFrame, root: str | Path, provenance: Provenance) -> int:

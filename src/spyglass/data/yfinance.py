@@ -257,20 +257,22 @@ def yahoo_client(data_cfg: dict) -> YahooClient:
 
 
 def snapshot_days(
-    client: YahooClient, data_cfg: dict, raw: pd.DataFrame | None, now: dt.datetime | None
+    client: YahooClient, data_cfg: dict, bars: pd.DataFrame | None, now: dt.datetime | None
 ) -> list[dt.date]:
     """The days whose chains this fetch files: every recorded day of a replay inside [start, end], else today's
-    trading day (the date of the last bar Yahoo listed, or New York's date when no bars came)."""
-    ticker = data_cfg["ticker"]
+    trading day (the date of the last bar Yahoo listed, even a partial one, or New York's date without bars)."""
     if isinstance(client, ReplayClient):
         start, end = data_cfg.get("start"), data_cfg.get("end")
-        return [
+        days = [
             day
-            for day in client.recorded_days(ticker)
+            for day in client.recorded_days(data_cfg["ticker"])
             if (not start or day >= pd.Timestamp(start).date()) and (not end or day <= pd.Timestamp(end).date())
         ]
-    if raw is not None and not raw.empty:
-        return [standardise_bars(raw, ticker)["date"].iloc[-1].date()]
+        if not days:
+            raise FetchError(f"{client.root}: no recorded {data_cfg['ticker']} chains between {start} and {end}")
+        return days
+    if bars is not None:
+        return [bars["date"].iloc[-1].date()]
     return [market_today(now)]
 
 
@@ -286,17 +288,17 @@ def load(
     ticker = data_cfg["ticker"]
     client = client or yahoo_client(data_cfg)
     policy = RetryPolicy(**data_cfg.get("retry", {}))
-    raw, prices, bars_error, report = None, None, None, {}
+    bars, prices, bars_error, report = None, None, None, {}
     try:
-        raw = daily_history(client, ticker, data_cfg, policy, sleep)
-        prices, report = clean_bars(standardise_bars(raw, ticker), ticker)
+        bars = standardise_bars(daily_history(client, ticker, data_cfg, policy, sleep), ticker)
+        prices, report = clean_bars(bars, ticker)
         prices = with_risk_free(prices, client, data_cfg, policy, sleep)
     except FetchError as exc:
         bars_error = exc
     closes = prices.set_index("date")["close"] if prices is not None else pd.Series(index=pd.DatetimeIndex([]))
     horizon = int(data_cfg["chains"]["horizon_days"])
     chains, chain_reports = [], {}
-    for day in snapshot_days(client, data_cfg, raw, now):
+    for day in snapshot_days(client, data_cfg, bars, now):
         last_close = closes[closes.index <= pd.Timestamp(day)]
         try:
             chain, chain_reports[f"{day}"] = fetch_chains(

@@ -145,7 +145,7 @@ def gamma_profile(
     multiplier: float = CONTRACT_MULTIPLIER,
 ) -> GammaProfile:
     """Re-price every snapshot's gamma at spot * relative_levels (IV, T and OI held fixed) and total it."""
-    ordered = contracts.sort("snapshot_date", "expiry", "is_call", "strike")  # a fixed order of addition
+    ordered = contracts.sort("snapshot_date", "t_years", "is_call", "strike")  # a fixed order of addition
     groups = ordered.group_by("snapshot_date", maintain_order=True).agg(
         n=pl.len(), spot=pl.col("underlying_price").first()
     )
