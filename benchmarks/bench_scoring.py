@@ -14,7 +14,7 @@ from timing import best_of, write_report
 
 from spyglass.app.scoring import live_score, score_day
 from spyglass.config import load_config, to_plain
-from spyglass.features.tables import read_feature_tables
+from spyglass.features.tables import FeatureTables, read_feature_tables
 from spyglass.features.technical import ta_feature_table
 from spyglass.models.registry import score
 from spyglass.pipeline import model_frame
@@ -41,7 +41,7 @@ def main() -> None:
 
     def naive():
         ta = ta_feature_table(prices, cfg["features"]["technical"], float(cfg["data"]["risk_free_rate"]))
-        frame = model_frame(ta, tables.options, cfg, tables.extra, tables.vol_index)
+        frame = model_frame(FeatureTables(ta, tables.options, tables.extra, tables.vol_index), cfg)
         return score(paths["base_dir"], paths["meta_model"], frame.features)
 
     one_day()

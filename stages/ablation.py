@@ -16,8 +16,7 @@ from spyglass.schemas import PricesSchema
 
 def main(cfg: DictConfig) -> None:
     plain = to_plain(cfg)
-    tables = read_feature_tables(plain["paths"])
-    frame = model_frame(tables.technical, tables.options, plain, tables.extra, tables.vol_index)
+    frame = model_frame(read_feature_tables(plain["paths"]), plain)
     result = feature_set_ablation(frame, read_table(cfg.paths.prices, PricesSchema), plain)
     write_json(result, f"{cfg.paths.metrics_dir}/ablation.json")
     log.info("ablation:\n%s", format_ablation(result))

@@ -19,8 +19,7 @@ from spyglass.schemas import BaseOofSchema, FoldsSchema, TrialsSchema, validate
 
 def main(cfg: DictConfig) -> None:
     plain = to_plain(cfg)
-    tables = read_feature_tables(plain["paths"])
-    training = base_model_predictions(tables.technical, tables.options, plain, tables.extra, tables.vol_index)
+    training = base_model_predictions(read_feature_tables(plain["paths"]), plain)
     tier = training.frame.chain_tier
     log.info("train_base: %s", tier.reason)
     oof = validate(training.oof, BaseOofSchema, "base OOF predictions")

@@ -9,6 +9,7 @@ import pandas as pd
 
 from spyglass.backtest.engine import backtest_with_benchmarks
 from spyglass.data import MarketData
+from spyglass.features.tables import FeatureTables
 from spyglass.features.technical import ta_feature_table
 from spyglass.features.vol_index import VolIndexSpec, vol_index_features
 from spyglass.options.features import OptionsAnalytics
@@ -57,7 +58,7 @@ def run_pipeline(market: MarketData, cfg: dict) -> PipelineRun:
     ta = ta_feature_table(market.prices, cfg["features"]["technical"], cfg["data"]["risk_free_rate"])
     spec = VolIndexSpec.from_config(cfg["features"]["vol_index"])
     vol_index, _ = vol_index_features(market.vol_indices, market.prices, spec)
-    base = base_model_predictions(ta, options, cfg, None, vol_index)
+    base = base_model_predictions(FeatureTables(ta, options, vol_index=vol_index), cfg)
     meta = stacked_predictions(base.oof, cfg["meta"], cfg["cv"]["gap"], cfg["cv"]["embargo"])
     allocations = get_allocations(meta.oof, market.prices, cfg["allocation"])
     daily = backtest_with_benchmarks(allocations, market.prices, 2.0, cfg["data"]["risk_free_rate"])

@@ -14,6 +14,7 @@ import pandas as pd
 import polars as pl
 
 from spyglass.features.assemble import ModelFrame, TierPolicy, model_frame_from_tables
+from spyglass.features.tables import FeatureTables
 from spyglass.models.cv import folds_table, walk_forward_splits
 from spyglass.models.evaluation import rolling_ic, signal_metrics
 from spyglass.models.registry import model_manifest
@@ -63,16 +64,11 @@ def tier_policy(cfg: dict) -> TierPolicy:
     return TierPolicy(str(options["chain_features"]), int(options["min_history_days"]))
 
 
-def model_frame(
-    ta_table: pd.DataFrame,
-    options_table: pd.DataFrame,
-    cfg: dict,
-    extra_table: pd.DataFrame | None = None,
-    vol_index_table: pd.DataFrame | None = None,
-) -> ModelFrame:
+def model_frame(tables: FeatureTables, cfg: dict) -> ModelFrame:
     """The model matrix of a composed config (imputation and the tier policy from cfg["features"])."""
     fill = int(cfg["features"]["imputation"]["forward_fill_limit"])
-    return model_frame_from_tables(ta_table, options_table, fill, extra_table, vol_index_table, tier_policy(cfg))
+    return model_frame_from_tables(tables.technical, tables.options, fill, tables.extra, tables.vol_index,
+                                   tier_policy(cfg))  # fmt: skip
 
 
 def outer_folds(n_rows: int, cv: dict) -> list:
@@ -83,18 +79,12 @@ def outer_folds(n_rows: int, cv: dict) -> list:
     )  # fmt: skip
 
 
-def base_model_predictions(
-    ta_table: pd.DataFrame,
-    options_table: pd.DataFrame,
-    cfg: dict,
-    extra_table: pd.DataFrame | None = None,
-    vol_index_table: pd.DataFrame | None = None,
-) -> BaseTraining:
+def base_model_predictions(tables: FeatureTables, cfg: dict) -> BaseTraining:
     """Walk-forward OOF predictions of every model in cfg["model"], plus final refits on all known rows.
 
     `cfg` needs the sections model, tuning, cv, features.imputation, features.options and seed.
     """
-    frame = model_frame(ta_table, options_table, cfg, extra_table, vol_index_table)
+    frame = model_frame(tables, cfg)
     cv, tuning_cfg = cfg["cv"], cfg["tuning"]
     folds = outer_folds(len(frame.target), cv)
     tuning = TuningSpec(

@@ -20,12 +20,13 @@ from spyglass.schemas import (
 
 @dataclass(frozen=True)
 class FeatureTables:
-    """technical (with the target), chain-snapshot options, the source's extra and volatility-index features."""
+    """technical (with the target), chain-snapshot options, the source's extra and volatility-index features
+    (None or empty where a source has none)."""
 
     technical: pd.DataFrame
     options: pd.DataFrame
-    extra: pd.DataFrame
-    vol_index: pd.DataFrame
+    extra: pd.DataFrame | None = None
+    vol_index: pd.DataFrame | None = None
 
 
 def read_feature_tables(paths: dict, root: str | Path = ".") -> FeatureTables:
