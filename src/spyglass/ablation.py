@@ -30,7 +30,8 @@ REPORTED = ("ic", "rank_ic", "hit_rate", "n")
 
 def feature_set_ablation(frame: ModelFrame, prices: pd.DataFrame, cfg: dict) -> dict[str, Any]:
     """Per feature set: its size, the stack's walk-forward IC, rank IC and hit rate, and the strategy's Sharpe
-    ratio and CAGR after costs; a set whose added tier has no columns is skipped with the reason.
+    ratio and CAGR after costs over the backtested period (`scored`, the same for every set); a set whose added
+    tier has no columns is skipped with the reason.
 
     `cfg` needs the sections model, cv, meta, allocation, backtest, features, data and seed.
     """
@@ -38,6 +39,7 @@ def feature_set_ablation(frame: ModelFrame, prices: pd.DataFrame, cfg: dict) -> 
     specs = base_model_specs(cfg)
     cv, costs = cfg["cv"], cfg["backtest"]
     sets: dict[str, Any] = {}
+    scored: dict[str, Any] = {}
     for name, tiers in FEATURE_SETS.items():
         added = tiers[-1]
         if name != "technical" and not frame.tiers.get(added):
@@ -50,7 +52,8 @@ def feature_set_ablation(frame: ModelFrame, prices: pd.DataFrame, cfg: dict) -> 
         allocations = get_allocations(stack.oof, prices, cfg["allocation"])
         daily = run_backtest(allocations, prices, float(costs["cost_bps"]), float(cfg["data"]["risk_free_rate"]),
                              float(costs["slippage_bps"]))  # fmt: skip
-        strategy = backtest_summary(daily, float(costs["cost_bps"]))["strategy"]
+        summary = backtest_summary(daily, float(costs["cost_bps"]))
+        strategy, scored = summary["strategy"], summary["period"]  # the same period for every set
         sets[name] = {
             "features": len(columns),
             **{key: stack.metrics["stack"][key] for key in REPORTED},
@@ -61,6 +64,7 @@ def feature_set_ablation(frame: ModelFrame, prices: pd.DataFrame, cfg: dict) -> 
         "rows": len(frame.target),
         "start": f"{frame.dates.iloc[0]:%Y-%m-%d}",
         "end": f"{frame.dates.iloc[-1]:%Y-%m-%d}",
+        "scored": {key: scored[key] for key in ("start", "end", "days")},
         "chain_features": frame.chain_tier.reason,
         "sets": sets,
     }

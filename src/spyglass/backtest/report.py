@@ -97,10 +97,15 @@ def ablation_table(result: dict) -> pd.DataFrame:
 def format_ablation(result: dict) -> str:
     """metrics/ablation.json as a fixed-width table with its period and the chain-feature decision."""
     table = ablation_table(result)
+    scored = result["scored"]
     lines = [
-        f"Does options data pay? {result['start']} .. {result['end']} ({result['rows']} days, same walk-forward "
-        "folds, fixed params)",
-        table.to_string(float_format=lambda v: f"{v:.4f}", na_rep="n/a"),
+        f"Does options data pay? Backtest {scored['start']} .. {scored['end']} ({scored['days']} days); models on "
+        f"{result['rows']} rows from {result['start']}, same walk-forward folds, fixed params",
+        table.to_string(
+            formatters={"features": lambda v: "n/a" if pd.isna(v) else f"{v:.0f}"},
+            float_format=lambda v: f"{v:.4f}",
+            na_rep="n/a",
+        ),
         f"({result['chain_features']})",
     ]
     return "\n".join(lines)

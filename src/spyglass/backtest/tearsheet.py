@@ -83,8 +83,9 @@ def ablation_html(ablation: dict | None) -> str:
         if "skipped" in entry
     )
     return f"""<h2>Does options data pay?</h2>
-<p>The same walk-forward folds ({ablation["start"]} to {ablation["end"]}, {ablation["rows"]} days), base learners
-with their fixed parameters (no search), stack, allocation and costs, on nested feature sets.
+<p>Backtest {ablation["scored"]["start"]} to {ablation["scored"]["end"]} ({ablation["scored"]["days"]} days): the
+same walk-forward folds over {ablation["rows"]} model rows from {ablation["start"]}, base learners with their
+fixed parameters (no search), stack, allocation and costs, on nested feature sets.
 {html.escape(ablation["chain_features"])}.</p>
 <table><tr><th>Feature set</th>{header}</tr>{rows}</table>{f"<ul>{skipped}</ul>" if skipped else ""}"""
 
