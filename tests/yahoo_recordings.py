@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import namedtuple
 
 import numpy as np
 import pandas as pd
 import polars as pl
 from yfinance.exceptions import YFPricesMissingError
 
-Options = namedtuple("Options", ["calls", "puts", "underlying"])
+from spyglass.data.yahoo_replay import Options  # the shape of yfinance's option_chain answer
+
 OPTION_COLUMNS = ["contractSymbol", "lastTradeDate", "strike", "lastPrice", "bid", "ask", "change", "percentChange",
                   "volume", "openInterest", "impliedVolatility", "inTheMoney", "contractSize", "currency"]  # fmt: skip
 SPOT = 600.0

@@ -41,7 +41,7 @@ def replay_overrides(replay_dir: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def sample():
     """The sample source's bars and simulated chains, the material recordings are made of."""
     cfg = to_plain(compose(["data=sample"]))
     return load_market_data(cfg["data"], cfg["seed"]), cfg
