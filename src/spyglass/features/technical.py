@@ -20,6 +20,15 @@ FeatureGroup = Callable[[pd.DataFrame, dict], dict[str, pd.Series]]
 TECHNICAL_GROUPS: dict[str, FeatureGroup] = {}
 
 
+def indicator_column(frame: pd.DataFrame, prefix: str) -> pd.Series:
+    """The one column of a pandas-ta result named `<prefix>_<params>` (e.g. "DMP" -> DMP_14): by name, never by
+    position, since pandas-ta's column order differs between versions and indicators."""
+    matches = [column for column in frame.columns if column.startswith(f"{prefix}_")]
+    if len(matches) != 1:
+        raise KeyError(f"pandas-ta result has {len(matches)} column(s) named {prefix}_*: {list(frame.columns)}")
+    return frame[matches[0]]
+
+
 def feature_group(name: str) -> Callable[[FeatureGroup], FeatureGroup]:
     """Register a function (bars, cfg) -> {column: series} as a feature group."""
 
@@ -38,12 +47,12 @@ def trend(bars: pd.DataFrame, cfg: dict) -> dict[str, pd.Series]:
     out = {f"sma_ratio_{n}d": close / ta.sma(close, length=n) - 1.0 for n in cfg["sma_windows"]}
     out |= {f"ema_ratio_{n}d": close / ta.ema(close, length=n) - 1.0 for n in cfg["ema_windows"]}
     macd = ta.macd(close, fast=cfg["macd"]["fast"], slow=cfg["macd"]["slow"], signal=cfg["macd"]["signal"])
-    line, histogram, signal = (macd.iloc[:, i] for i in range(3))
+    line, histogram, signal = (indicator_column(macd, prefix) for prefix in ("MACD", "MACDh", "MACDs"))
     out |= {"macd_pct": line / close, "macd_signal_pct": signal / close, "macd_hist_pct": histogram / close}
     if cfg["use_range"]:
         adx = ta.adx(bars["high"], bars["low"], bars["close"], length=cfg["adx_length"])
-        out["adx"] = adx.iloc[:, 0] / 100.0
-        out["di_spread"] = (adx.iloc[:, 1] - adx.iloc[:, 2]) / 100.0
+        out["adx"] = indicator_column(adx, "ADX") / 100.0
+        out["di_spread"] = (indicator_column(adx, "DMP") - indicator_column(adx, "DMN")) / 100.0
     return out
 
 
@@ -55,20 +64,22 @@ def momentum(bars: pd.DataFrame, cfg: dict) -> dict[str, pd.Series]:
     out |= {f"roc_{n}d": ta.roc(close, length=n) / 100.0 for n in cfg["roc_windows"]}
     if cfg["use_range"]:
         stoch = ta.stoch(bars["high"], bars["low"], bars["close"], k=cfg["stoch"]["k"], d=cfg["stoch"]["d"])
-        out |= {"stoch_k": stoch.iloc[:, 0] / 100.0, "stoch_d": stoch.iloc[:, 1] / 100.0}
+        out |= {
+            "stoch_k": indicator_column(stoch, "STOCHk") / 100.0,
+            "stoch_d": indicator_column(stoch, "STOCHd") / 100.0,
+        }
     return out
 
 
 @feature_group("volatility")
 def volatility(bars: pd.DataFrame, cfg: dict) -> dict[str, pd.Series]:
-    """Bollinger %B and width; realised vol of log returns; ATR over price; Parkinson and Garman-Klass range
-    vols (all vols annualised with 252 days)."""
+    """Bollinger %B and bandwidth ((upper - lower) / middle), both pandas-ta's own; realised vol of log returns;
+    ATR over price; Parkinson and Garman-Klass range vols (all vols annualised with 252 days)."""
     close = bars["adj_close"]
     bands = ta.bbands(
         close, length=cfg["bbands"]["length"], lower_std=cfg["bbands"]["std"], upper_std=cfg["bbands"]["std"]
     )
-    lower, middle, upper = bands.iloc[:, 0], bands.iloc[:, 1], bands.iloc[:, 2]
-    out = {"bb_percent_b": (close - lower) / (upper - lower), "bb_width": (upper - lower) / middle}
+    out = {"bb_percent_b": indicator_column(bands, "BBP"), "bb_width": indicator_column(bands, "BBB") / 100.0}
     log_ret = log_returns(close)
     out |= {f"rvol_{n}d": log_ret.rolling(n).std() * np.sqrt(TRADING_DAYS_PER_YEAR) for n in cfg["vol_windows"]}
     if cfg["use_range"]:
