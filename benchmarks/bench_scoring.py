@@ -17,7 +17,7 @@ from spyglass.config import load_config, to_plain
 from spyglass.features.tables import FeatureTables, read_feature_tables
 from spyglass.features.technical import ta_feature_table
 from spyglass.models.registry import score
-from spyglass.pipeline import model_frame
+from spyglass.models.training import model_frame
 
 
 def main() -> None:
@@ -30,7 +30,7 @@ def main() -> None:
         raise SystemExit("no saved models: run `make run` first")
     prices = pd.read_parquet(paths["prices"])
     tables = read_feature_tables(paths)
-    window = prices.tail(300).reset_index(drop=True)  # enough history for the longest indicator warm-up
+    window = prices  # the whole history, as the app scores it
     today = window["date"].iloc[-1]
     day_options = tables.options[tables.options["date"] == today]
     day_index = tables.vol_index[tables.vol_index["date"] == today]
@@ -52,7 +52,8 @@ def main() -> None:
     report = {
         "scoring_one_day_seconds": round(seconds, 4),
         "target_seconds": 0.2,
-        "includes": "technical features on the last 300 bars, joining that day's index and options features, "
+        "includes": "technical features on the whole price history (as the app scores), joining that day's index and "
+        "options features, "
         "3 models + stack",
         "baseline": "features for the whole history and scoring every row",
         "baseline_seconds": round(baseline, 3),

@@ -10,7 +10,7 @@ from spyglass.cli import log, run_stage
 from spyglass.config import to_plain
 from spyglass.features.tables import read_feature_tables
 from spyglass.io import read_table, write_json
-from spyglass.pipeline import model_frame
+from spyglass.models.training import model_frame
 from spyglass.schemas import PricesSchema
 
 

@@ -22,7 +22,7 @@ def main(cfg: DictConfig) -> None:
         backtest_with_benchmarks(allocations, prices, cost_bps, rf, slippage_bps), BacktestDailySchema, "backtest"
     )
     n_trials = max(len(read_table(cfg.paths.trials, TrialsSchema)), 1)  # every Optuna trial run to get here
-    summary = backtest_summary(daily, cost_bps, n_trials)
+    summary = backtest_summary(daily, cost_bps, n_trials, slippage_bps)
 
     write_parquet(daily, cfg.paths.backtest_daily)
     for name, table in plot_tables(daily, allocations).items():

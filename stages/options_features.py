@@ -12,7 +12,6 @@ the stage's metrics.
 
 from pathlib import Path
 
-import pandas as pd
 from omegaconf import DictConfig
 
 from spyglass.cli import log, run_stage
@@ -21,7 +20,7 @@ from spyglass.data import snapshot_provenance
 from spyglass.data.store import partition_files, read_snapshots
 from spyglass.features.vol_index import VolIndexSpec, vol_index_features
 from spyglass.io import read_table, write_json, write_parquet
-from spyglass.pipeline import options_feature_table
+from spyglass.options.features import options_feature_table
 from spyglass.schemas import (
     DatedSchema,
     ExposureByExpirySchema,
@@ -47,8 +46,7 @@ def chain_tier(cfg: DictConfig) -> dict:
     latest = Path(cfg.paths.options_latest)
     provenance = snapshot_provenance(to_plain(cfg.data))
     if provenance is None or not partition_files(cfg.paths.options_store):
-        write_parquet(validate(pd.DataFrame({"date": pd.to_datetime([])}), DatedSchema, "options features"),
-                      cfg.paths.options_features)  # fmt: skip
+        write_parquet(validate(empty_frame(DatedSchema), DatedSchema, "options features"), cfg.paths.options_features)
         for name, schema in LATEST_TABLES.items():
             write_parquet(validate(empty_frame(schema), schema, name), latest / name)
         why = "the snapshot store is empty" if provenance else f"data={cfg.data.source} has no options"

@@ -12,8 +12,8 @@ from spyglass.config import to_plain
 from spyglass.features.tables import read_feature_tables
 from spyglass.io import replace_dir, write_json, write_parquet, write_with
 from spyglass.models.registry import save_models
+from spyglass.models.training import base_model_predictions
 from spyglass.models.tuning import optimisation_history
-from spyglass.pipeline import base_model_predictions
 from spyglass.schemas import BaseOofSchema, FoldsSchema, TrialsSchema, validate
 
 

@@ -1,13 +1,12 @@
 """train_meta: a LinearRegression stack on base OOF predictions, evaluated walk-forward, then refitted on all."""
 
-import joblib
 from omegaconf import DictConfig
 
 from spyglass.cli import log, run_stage
 from spyglass.config import to_plain
 from spyglass.io import read_table, write_json, write_parquet, write_with
-from spyglass.models.registry import stack_manifest
-from spyglass.pipeline import stacked_predictions
+from spyglass.models.meta import stacked_predictions
+from spyglass.models.registry import save_stack, stack_manifest
 from spyglass.schemas import BaseOofSchema, MetaOofSchema, validate
 
 
@@ -16,7 +15,7 @@ def main(cfg: DictConfig) -> None:
     meta = stacked_predictions(base, to_plain(cfg.meta), int(cfg.cv.gap), int(cfg.cv.embargo))
     oof = validate(meta.oof, MetaOofSchema, "meta OOF predictions")
     write_parquet(oof, cfg.paths.meta_oof)
-    write_with(lambda tmp: joblib.dump({"model": meta.model, "inputs": meta.inputs}, tmp), cfg.paths.meta_model)
+    save_stack(cfg.paths.meta_model, meta.model, meta.inputs)
     manifest = stack_manifest(meta.inputs, base["date"][base["target"].notna()], to_plain(cfg.meta), meta.metrics)
     write_json(manifest, cfg.paths.meta_manifest)
     write_json(meta.metrics, f"{cfg.paths.metrics_dir}/train_meta.json")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# isort: off
+import spyglass  # noqa: F401  before numpy: tests compute with the stages' pinned numerics (spyglass.runtime)
+# isort: on
+
 import os
 from pathlib import Path
 

@@ -12,14 +12,9 @@ from spyglass.data import MarketData
 from spyglass.features.tables import FeatureTables
 from spyglass.features.technical import ta_feature_table
 from spyglass.features.vol_index import VolIndexSpec, vol_index_features
-from spyglass.options.features import OptionsAnalytics
-from spyglass.pipeline import (
-    BaseTraining,
-    MetaTraining,
-    base_model_predictions,
-    options_feature_table,
-    stacked_predictions,
-)
+from spyglass.models.meta import MetaTraining, stacked_predictions
+from spyglass.models.training import BaseTraining, base_model_predictions
+from spyglass.options.features import OptionsAnalytics, options_feature_table
 from spyglass.strategy.allocation import get_allocations
 
 

@@ -8,7 +8,7 @@ import pytest
 from spyglass.ablation import feature_set_ablation
 from spyglass.backtest.report import format_ablation
 from spyglass.features.tables import FeatureTables
-from spyglass.pipeline import model_frame
+from spyglass.models.training import model_frame
 
 
 @pytest.fixture(scope="module")

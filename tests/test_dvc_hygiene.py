@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
+
+from import_closure import import_closure
 
 
 @pytest.mark.parametrize(
@@ -19,3 +23,56 @@ def test_compiled_caches_are_ignored_by_dvc(repo_root, cache_file):
     dvc = Path(sys.executable).parent / "dvc"
     done = subprocess.run([str(dvc), "check-ignore", cache_file], cwd=repo_root, capture_output=True, text=True)
     assert done.returncode == 0 and cache_file in done.stdout
+
+
+def code_deps(stage: dict, repo_root: Path) -> set[Path]:
+    """The Python files a stage's dvc.yaml deps cover (directories expanded), relative to the repo."""
+    covered: set[Path] = set()
+    for dep in stage["deps"]:
+        path = repo_root / dep
+        if dep.startswith(("src/", "stages/")):
+            files = path.rglob("*.py") if path.is_dir() else [path]
+            covered |= {file.relative_to(repo_root) for file in files}
+    return covered
+
+
+def dvc_stages(repo_root: Path) -> dict[str, dict]:
+    return yaml.safe_load((repo_root / "dvc.yaml").read_text())["stages"]
+
+
+@pytest.mark.parametrize("name", ["fetch", "options_features", "ta_features", "train_base", "ablation",
+                                  "train_meta", "allocate", "backtest"])  # fmt: skip
+def test_stage_deps_are_exactly_the_code_it_runs(repo_root, name):
+    """Every spyglass module a stage script can execute is a dependency (so editing it reruns the stage), and no
+    other code is (so editing, say, the meta-learner reruns train_meta only)."""
+    script = repo_root / "stages" / f"{name}.py"
+    runs = {p.relative_to(repo_root) for p in import_closure(script, repo_root / "src")} | {Path(f"stages/{name}.py")}
+    declared = code_deps(dvc_stages(repo_root)[name], repo_root)
+    assert not runs - declared, f"{name} runs code dvc.yaml does not list: {sorted(map(str, runs - declared))}"
+    assert not declared - runs, f"{name} lists code it never runs: {sorted(map(str, declared - runs))}"
+
+
+def test_every_stage_is_checked(repo_root):
+    assert set(dvc_stages(repo_root)) == set(test_stage_deps_are_exactly_the_code_it_runs.pytestmark[0].args[1])
+
+
+def test_running_the_compiled_kernels_leaves_the_stage_hashes_alone(repo_root, tmp_path):
+    """numba compiles (and caches) the options kernels on first use; neither that nor Python's bytecode may
+    change what DVC hashes for a stage: its source files are listed as before and after."""
+    from dvc.repo import Repo
+
+    def dependency_hashes() -> dict[str, str]:
+        with Repo(str(repo_root)) as repo:
+            stage = next(s for s in repo.index.stages if s.name == "options_features")
+            return {str(dep): dep.get_hash().value for dep in stage.deps if str(dep).startswith("src")}
+
+    before = dependency_hashes()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "NPY_"))}
+    env["XDG_CACHE_HOME"] = str(tmp_path)  # a cold numba cache: the kernels compile and write cache files
+    kernels = (
+        "import numpy as np; from spyglass.options.black_scholes import bs_greeks; "
+        "bs_greeks(np.array([100.0]), np.array([100.0]), np.array([0.1]), 0.0, 0.0, np.array([0.2]), np.array([True]))"
+    )
+    subprocess.run([sys.executable, "-c", kernels], cwd=repo_root, env=env, check=True)
+    assert list((tmp_path / "spyglass" / "numba").rglob("*.nbi")), "numba wrote no cache where spyglass.runtime says"
+    assert dependency_hashes() == before

@@ -16,7 +16,8 @@ import pandas as pd
 from spyglass.backtest.engine import run_backtest
 from spyglass.backtest.report import backtest_summary
 from spyglass.features.assemble import ModelFrame
-from spyglass.pipeline import base_model_specs, outer_folds, stacked_predictions, walk_forward_oof
+from spyglass.models.meta import stacked_predictions
+from spyglass.models.training import base_model_specs, outer_folds, walk_forward_oof
 from spyglass.strategy.allocation import get_allocations
 
 # name -> the tiers of ModelFrame.tiers it uses; each set adds one tier to the one before.
@@ -52,7 +53,7 @@ def feature_set_ablation(frame: ModelFrame, prices: pd.DataFrame, cfg: dict) -> 
         allocations = get_allocations(stack.oof, prices, cfg["allocation"])
         daily = run_backtest(allocations, prices, float(costs["cost_bps"]), float(cfg["data"]["risk_free_rate"]),
                              float(costs["slippage_bps"]))  # fmt: skip
-        summary = backtest_summary(daily, float(costs["cost_bps"]))
+        summary = backtest_summary(daily, float(costs["cost_bps"]), slippage_bps=float(costs["slippage_bps"]))
         strategy, scored = summary["strategy"], summary["period"]  # the same period for every set
         sets[name] = {
             "features": len(columns),

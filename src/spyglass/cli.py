@@ -10,27 +10,29 @@ from collections.abc import Callable
 from pathlib import Path
 
 from omegaconf import DictConfig
-from sklearn.exceptions import ConvergenceWarning
 
 from spyglass.config import load_config
-from spyglass.data.store import StoreConflictError
-from spyglass.data.yahoo import FetchError
-from spyglass.schemas import DataValidationError
+from spyglass.errors import UserError
+from spyglass.runtime import numerics_pinned
 
 log = logging.getLogger("spyglass")
 
 # Errors about the user's data or config: shown as one clear message, without a traceback.
-USER_ERRORS = (DataValidationError, FetchError, FileNotFoundError, StoreConflictError)
+USER_ERRORS = (UserError, FileNotFoundError)
 
 
 def run_stage(main: Callable[[DictConfig], None], argv: list[str] | None = None) -> None:
     """Load the config (Hydra overrides from argv, else params.yaml) and run `main`; exit 1 on a user error."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    # Daily returns are ~1e-2, so ElasticNet's duality-gap tolerance is tiny and trips on noise-level gaps.
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    cfg = load_config(sys.argv[1:] if argv is None else argv)
+    if not numerics_pinned():
+        raise RuntimeError("numpy was imported before spyglass: import spyglass first (see spyglass.runtime)")
+    # Daily returns are ~1e-2, so ElasticNet's duality-gap tolerance is tiny and trips on noise-level gaps
+    # (sklearn's ConvergenceWarning, matched by its text so the shell needn't import sklearn).
+    warnings.filterwarnings("ignore", message="Objective did not converge")
+    name = Path(inspect.getfile(main)).stem
     try:
+        cfg = load_config(sys.argv[1:] if argv is None else argv)
         main(cfg)
     except USER_ERRORS as exc:
-        log.error("%s failed: %s", Path(inspect.getfile(main)).stem, exc)
+        log.error("%s failed: %s", name, exc)
         sys.exit(1)

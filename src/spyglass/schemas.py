@@ -14,10 +14,14 @@ import pandera.polars as pap
 import polars as pl
 from pandera.typing import Series
 
+from spyglass.errors import DataError
+
 MAX_ROWS_LISTED = 5
+# Options-feature columns that describe the snapshot (levels and counts, not scale-free): never model features.
+NON_FEATURE_COLUMNS = ("n_contracts", "n_priced", "gamma_flip", "call_wall", "put_wall", "spot")
 
 
-class DataValidationError(ValueError):
+class DataValidationError(DataError):
     """A table broke its contract; the message names the source, the column, the check and the rows."""
 
 
@@ -280,9 +284,11 @@ class BacktestDailySchema(_Dated):
     vol_target_equity: Series[float] = pa.Field(gt=0)
 
 
-def empty_frame(schema: type[pap.DataFrameModel]) -> pl.DataFrame:
-    """A polars frame with no rows and exactly the columns and dtypes of a polars Pandera model."""
+def empty_frame(schema: type[pap.DataFrameModel] | type[pa.DataFrameModel]) -> pl.DataFrame | pd.DataFrame:
+    """A frame with no rows and exactly the columns and dtypes of a Pandera model (polars or pandas)."""
     columns = schema.to_schema().columns
+    if issubclass(schema, pa.DataFrameModel):
+        return pd.DataFrame({name: pd.Series(dtype=str(column.dtype)) for name, column in columns.items()})
     return pl.DataFrame(schema={name: column.dtype.type for name, column in columns.items()})
 
 

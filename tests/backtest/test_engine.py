@@ -38,7 +38,8 @@ def test_summary_and_plot_tables_cover_strategy_and_buy_and_hold():
     assert set(summary) == {"strategy", "strategy_gross", "buy_and_hold", "period"}
     assert summary["strategy"] == summary["strategy_gross"]
     assert summary["buy_and_hold"]["exposure"] == 1.0
-    assert summary["period"] == {"start": "2021-01-05", "end": "2021-01-08", "days": 4, "cost_bps": 0.0}
+    period = {"start": "2021-01-05", "end": "2021-01-08", "days": 4, "cost_bps": 0.0, "slippage_bps": 0.0}
+    assert summary["period"] == period
     tables = plot_tables(daily, allocations)
     assert list(tables["equity.csv"].columns) == ["date", "strategy", "buy_and_hold"]
     assert len(tables["allocation.csv"]) == 4
@@ -55,8 +56,10 @@ def test_formatted_summary_lists_every_metric_for_each_series():
     from spyglass.backtest.report import format_summary
 
     prices, allocations = setup()
-    text = format_summary(backtest_summary(run_backtest(allocations, prices, 5.0, 0.0), 5.0))
-    assert text.splitlines()[0] == "Backtest 2021-01-05 .. 2021-01-08 (4 days, costs 5.0 bp)"
+    daily = run_backtest(allocations, prices, 5.0, 0.0, slippage_bps=1.5)
+    text = format_summary(backtest_summary(daily, 5.0, slippage_bps=1.5))
+    expected = "Backtest 2021-01-05 .. 2021-01-08 (4 days, costs 5.0 bp + slippage 1.5 bp per unit of turnover)"
+    assert text.splitlines()[0] == expected
     assert "strategy (net)" in text and "buy & hold" in text
     assert len(text.splitlines()) == 2 + len(METRICS)
 
@@ -110,3 +113,15 @@ def test_tearsheet_is_self_contained_with_every_metric_and_chart():
     assert "http://" not in page and "https://" not in page and "<script" not in page
     for metric in METRICS.values():
         assert f">{metric.title}</th>" in page
+
+
+def test_leveraged_positions_leave_the_hull_score_null_with_a_note():
+    from spyglass.backtest.report import format_summary
+
+    prices, allocations = setup()
+    allocations["allocation"] = 2.5
+    summary = backtest_summary(run_backtest(allocations, prices, 0.0, 0.0), 0.0)
+    assert summary["strategy"]["hull_score"] is None
+    assert summary["buy_and_hold"]["hull_score"] is not None
+    assert "the competition scores positions in [0, 2] only" in summary["notes"]["strategy"]["hull_score"]
+    assert "n/a: strategy Hull Tactical competition score: positions range over [2.5, 2.5]" in format_summary(summary)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spyglass.backtest.metrics import METRICS, ReturnSeries, compute_metrics
+from spyglass.backtest.metrics import METRICS, NotApplicable, ReturnSeries, compute_metrics
 
 RETURNS = np.array([0.1, -0.2, 0.05, 0.0])
 POSITIONS = np.array([1.0, 1.0, 0.5, 0.0])
@@ -87,9 +87,13 @@ def test_hull_score_matches_the_competition_formula(scale):
     assert ours == pytest.approx(hull_reference(fwd, rf, pos), rel=1e-12)
 
 
-def test_hull_score_refuses_positions_outside_0_2_and_needs_the_market():
-    with pytest.raises(ValueError, match=r"\[0, 2\]"):
-        METRICS["hull_score"].compute(ReturnSeries(np.zeros(3) + 0.01, np.array([1.0, 2.5, 1.0]), market=np.zeros(3)))
+def test_hull_score_does_not_apply_outside_0_2_and_needs_the_market():
+    leveraged = ReturnSeries(np.zeros(3) + 0.01, np.array([1.0, 2.5, 1.0]), market=np.zeros(3))
+    with pytest.raises(NotApplicable, match=r"\[0, 2\]"):
+        METRICS["hull_score"].compute(leveraged)
+    notes = {}
+    assert compute_metrics(leveraged, ["hull_score", "sharpe"], notes)["hull_score"] is None
+    assert list(notes) == ["hull_score"]
     assert np.isnan(METRICS["hull_score"].compute(ReturnSeries(np.array([0.01, 0.02]), np.ones(2))))
 
 

@@ -91,7 +91,7 @@ def test_vol_target_sizing_and_the_vol_target_only_benchmark():
 
 
 def test_garch_vol_is_fitted_before_the_first_prediction_only():
-    from spyglass.data.garch import GarchParams, simulate_returns
+    from spyglass.garch import GarchParams, simulate_returns
 
     prices, predictions = market(n=900, seed=3)
     garch = GarchParams(mu=0.03, omega=0.02, alpha=0.09, beta=0.89, nu=6.0)

@@ -22,6 +22,7 @@ from spyglass.app import charts
 from spyglass.app.scoring import EMPTY_STATE, Artifacts, latest_signal, live_score, load_artifacts, model_info
 from spyglass.backtest.report import summary_table
 from spyglass.data.store import partition_path
+from spyglass.daycount import CALENDAR_DAYS_PER_YEAR
 from spyglass.options.features import OptionsAnalytics, OptionsFeatureSpec, options_analytics, smile_iv
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def options_views(analytics: OptionsAnalytics, snapshot: str, expiry: str | None
     row = analytics.features.row(0, named=True)
     atm = (
         smile_iv(priced.filter(pl.col("iv").is_not_null()), 0.0, "iv_atm")
-        .with_columns(days_to_expiry=(pl.col("t_years") * 365).round())
+        .with_columns(days_to_expiry=(pl.col("t_years") * CALENDAR_DAYS_PER_YEAR).round())
         .sort("days_to_expiry")
     )
     return (

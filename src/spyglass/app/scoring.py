@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spyglass.daycount import TRADING_DAYS_PER_YEAR
 from spyglass.features.technical import ta_feature_table
 from spyglass.features.vol_index import VolIndexSpec, vol_index_features
 from spyglass.models.registry import model_fingerprints, score
@@ -104,7 +105,11 @@ def day_allocation(prediction: float, prices: pd.DataFrame, previous: float | No
     halflife = cfg["smoothing_halflife"]
     alpha = 1.0 - 0.5 ** (1.0 / halflife) if halflife > 0 else 1.0
     smoothed = clipped if previous is None else previous + alpha * (clipped - previous)
-    return {"vol_estimate": float(np.sqrt(variance * 252)), "allocation_raw": raw, "allocation": smoothed}
+    return {
+        "vol_estimate": float(np.sqrt(variance * TRADING_DAYS_PER_YEAR)),
+        "allocation_raw": raw,
+        "allocation": smoothed,
+    }
 
 
 def score_day(
@@ -132,7 +137,7 @@ def score_day(
 def live_score(cfg: dict, root: str | Path = ".") -> dict[str, Any]:
     """Refresh data through the configured provider and score its latest day; {"message": ...} on failure."""
     from spyglass.data import load_market_data
-    from spyglass.pipeline import options_feature_table
+    from spyglass.options.features import options_feature_table
 
     started = time.perf_counter()
     paths = cfg["paths"]

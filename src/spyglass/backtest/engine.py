@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from spyglass.errors import DataError
 from spyglass.features.targets import daily_risk_free, simple_returns
 
 
@@ -41,7 +42,7 @@ def run_backtest(
     # Days from the first return earned by a decided position up to the last allocation's next day.
     daily = returns.dropna(subset=["position", "asset_return"]).reset_index(drop=True)
     if daily.empty:
-        raise ValueError("no day has both a decided position and a realised next-day return")
+        raise DataError("no day has both a decided position and a realised next-day return")
     r = daily["asset_return"].to_numpy()
     core = backtest_arrays(
         daily["position"].to_numpy(), r, daily["risk_free_return"].to_numpy(), cost_bps + slippage_bps

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spyglass.daycount import TRADING_DAYS_PER_YEAR
+from spyglass.errors import DataError
+
 
 @dataclass(frozen=True)
 class ReturnSeries:
@@ -20,7 +23,7 @@ class ReturnSeries:
     returns: np.ndarray
     positions: np.ndarray
     rf_daily: float | np.ndarray = 0.0  # per day: one rate, or one per return
-    periods_per_year: int = 252
+    periods_per_year: int = TRADING_DAYS_PER_YEAR
     market: np.ndarray | None = None  # the underlying's returns on the same days (Hull score)
     n_trials: int = 1  # strategies tried before this one (deflated Sharpe)
 
@@ -33,6 +36,10 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {}
+
+
+class NotApplicable(Exception):
+    """A metric that does not apply to this series; the message says why (becomes a note beside a null)."""
 
 
 def metric(name: str, title: str) -> Callable[[Callable[[ReturnSeries], float]], Callable[[ReturnSeries], float]]:
@@ -137,16 +144,19 @@ def hull_score(s: ReturnSeries) -> float:
     if s.market is None:
         return float("nan")
     if np.any(s.positions < 0) or np.any(s.positions > 2):
-        raise ValueError("Hull score: positions must lie in [0, 2]")
+        raise NotApplicable(
+            f"positions range over [{s.positions.min():.3g}, {s.positions.max():.3g}]; "
+            "the competition scores positions in [0, 2] only"
+        )
     n = len(s.returns)
     s_mean = np.prod(1.0 + s.returns - s.rf_daily) ** (1.0 / n) - 1.0
     s_std = np.std(s.returns, ddof=1)
     if s_std == 0:
         return 0.0
-    sharpe = s_mean / s_std * np.sqrt(252)
+    sharpe = s_mean / s_std * np.sqrt(TRADING_DAYS_PER_YEAR)
     vol_penalty = 1.0 + max(0.0, s_std / np.std(s.market, ddof=1) - 1.2)
     m_mean = np.prod(1.0 + s.market - s.rf_daily) ** (1.0 / n) - 1.0
-    gap = max(0.0, (m_mean - s_mean) * 100 * 252)
+    gap = max(0.0, (m_mean - s_mean) * 100 * TRADING_DAYS_PER_YEAR)
     return float(min(sharpe / (vol_penalty * (1.0 + gap**2 / 100)), 1e6))
 
 
@@ -164,11 +174,12 @@ def deflated_sharpe(s: ReturnSeries) -> float:
     if sd == 0 or t < 3:
         return 0.0
     sr = np.mean(excess) / sd
-    euler = 0.5772156649015329
     n = max(int(s.n_trials), 1)
     sr0 = 0.0
     if n > 1:
-        sr0 = np.sqrt(1.0 / (t - 1)) * ((1 - euler) * ndtri(1 - 1 / n) + euler * ndtri(1 - 1 / (n * np.e)))
+        sr0 = np.sqrt(1.0 / (t - 1)) * (
+            (1 - np.euler_gamma) * ndtri(1 - 1 / n) + np.euler_gamma * ndtri(1 - 1 / (n * np.e))
+        )
     centred = excess - np.mean(excess)
     spread = np.sqrt(np.mean(centred**2))  # population moments, as scipy.stats.skew / kurtosis compute them
     g3, g4 = np.mean(centred**3) / spread**3, np.mean(centred**4) / spread**4
@@ -176,11 +187,20 @@ def deflated_sharpe(s: ReturnSeries) -> float:
     return float(ndtr((sr - sr0) * np.sqrt(t - 1) / denominator))
 
 
-def compute_metrics(series: ReturnSeries, names: list[str] | None = None) -> dict[str, float | None]:
+def compute_metrics(
+    series: ReturnSeries, names: list[str] | None = None, notes: dict[str, str] | None = None
+) -> dict[str, float | None]:
     """{name: value} for the named metrics (all registered ones by default), rounded to 6 decimals; None where
-    a metric is undefined (no turnover for a break-even cost, no market returns for the Hull score)."""
+    a metric is undefined (no turnover for a break-even cost, no market returns for the Hull score) or does not
+    apply (positions outside the Hull score's [0, 2]: the reason goes to `notes`, when given)."""
     if len(series.returns) < 2:
-        raise ValueError("need at least 2 daily returns to compute metrics")
-    chosen = names or list(METRICS)
-    values = {name: METRICS[name].compute(series) for name in chosen}
+        raise DataError("need at least 2 daily returns to compute metrics")
+    values: dict[str, float] = {}
+    for name in names or list(METRICS):
+        try:
+            values[name] = METRICS[name].compute(series)
+        except NotApplicable as reason:
+            values[name] = float("nan")
+            if notes is not None:
+                notes[name] = str(reason)
     return {name: round(float(v), 6) if np.isfinite(v) else None for name, v in values.items()}

@@ -6,26 +6,34 @@ import numpy as np
 import pandas as pd
 
 from spyglass.backtest.metrics import METRICS, ReturnSeries, compute_metrics
-from spyglass.features.targets import TRADING_DAYS_PER_YEAR
+from spyglass.daycount import TRADING_DAYS_PER_YEAR
 
 SERIES_TITLES = {"strategy": "strategy (net)", "strategy_gross": "strategy (gross)", "vol_target": "vol target (net)",
                  "vol_target_gross": "vol target (gross)", "buy_and_hold": "buy & hold"}  # fmt: skip
 TERMINAL_SERIES = ("strategy", "strategy_gross", "vol_target", "buy_and_hold")
 
 
-def backtest_summary(daily: pd.DataFrame, cost_bps: float, n_trials: int = 1) -> dict:
+def cost_label(period: dict) -> str:
+    """'costs 2.0 bp + slippage 0.5 bp per unit of turnover' for a summary's period."""
+    return f"costs {period['cost_bps']} bp + slippage {period.get('slippage_bps', 0.0)} bp per unit of turnover"
+
+
+def backtest_summary(daily: pd.DataFrame, cost_bps: float, n_trials: int = 1, slippage_bps: float = 0.0) -> dict:
     """Nested dict for metrics/backtest.json: strategy, strategy_gross, buy_and_hold, and the period.
 
-    `n_trials` (strategies tried, e.g. Optuna trials) deflates the strategy's Sharpe ratio.
+    `n_trials` (strategies tried, e.g. Optuna trials) deflates the strategy's Sharpe ratio; `cost_bps` and
+    `slippage_bps` are what the daily returns were charged, recorded in the period.
     """
     rf = daily["risk_free_return"].to_numpy()
     market = daily["asset_return"].to_numpy()
     position = daily["position"].to_numpy()
     ones = position * 0 + 1.0
 
+    notes: dict[str, dict[str, str]] = {}
+
     def summary(returns: str, positions, trials: int = n_trials) -> dict[str, float | None]:
         series = ReturnSeries(daily[returns].to_numpy(), positions, rf, TRADING_DAYS_PER_YEAR, market, trials)
-        return compute_metrics(series)
+        return compute_metrics(series, notes=notes.setdefault(returns.removesuffix("_return"), {}))
 
     result = {
         "strategy": summary("strategy_return", position),
@@ -36,14 +44,20 @@ def backtest_summary(daily: pd.DataFrame, cost_bps: float, n_trials: int = 1) ->
         target = daily["vol_target_position"].to_numpy()
         result["vol_target"] = summary("vol_target_return", target, trials=1)
         result["vol_target_gross"] = summary("vol_target_return_gross", target, trials=1)
-    return result | {
-        "period": {
-            "start": daily["date"].iloc[0].strftime("%Y-%m-%d"),
-            "end": daily["date"].iloc[-1].strftime("%Y-%m-%d"),
-            "days": len(daily),
-            "cost_bps": cost_bps,
-        },
-    }
+    notes = {series: reasons for series, reasons in notes.items() if reasons}
+    return (
+        result
+        | ({"notes": notes} if notes else {})
+        | {
+            "period": {
+                "start": daily["date"].iloc[0].strftime("%Y-%m-%d"),
+                "end": daily["date"].iloc[-1].strftime("%Y-%m-%d"),
+                "days": len(daily),
+                "cost_bps": cost_bps,
+                "slippage_bps": slippage_bps,
+            },
+        }
+    )
 
 
 def rolling_sharpe(returns: pd.Series, risk_free: pd.Series, window: int = TRADING_DAYS_PER_YEAR) -> pd.Series:
@@ -117,11 +131,13 @@ def format_summary(summary: dict) -> str:
     period = summary["period"]
     width = max(len(title) for title in table.index) + 2
     lines = [
-        f"Backtest {period['start']} .. {period['end']} ({period['days']} days, costs {period['cost_bps']} bp)",
+        f"Backtest {period['start']} .. {period['end']} ({period['days']} days, {cost_label(period)})",
         f"{'':<{width}}" + "".join(f"{title:>18}" for title in table.columns),
     ]
     for title, row in table.iterrows():
         lines.append(f"{title:<{width}}" + "".join(_cell(value) for value in row))
+    for series, reasons in summary.get("notes", {}).items():
+        lines += [f"n/a: {series} {METRICS[name].title}: {reason}" for name, reason in reasons.items()]
     return "\n".join(lines)
 
 

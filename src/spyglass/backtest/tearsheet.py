@@ -9,7 +9,7 @@ import io
 import pandas as pd
 
 from spyglass.backtest.metrics import METRICS
-from spyglass.backtest.report import ablation_table, rolling_sharpe, summary_table
+from spyglass.backtest.report import ablation_table, cost_label, rolling_sharpe, summary_table
 
 
 def _png(draw) -> bytes:
@@ -110,8 +110,8 @@ def tearsheet_html(summary: dict, charts: dict[str, bytes], title: str, ablation
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}}
 th:first-child{{text-align:left}}img{{width:100%;margin:0.5em 0}}</style></head>
 <body><h1>{html.escape(title)}</h1>
-<p>{period["start"]} to {period["end"]}: {period["days"]} trading days; costs {period["cost_bps"]} bp per unit of
-turnover. Positions decided at the close earn the next day's return; every prediction is out-of-sample
+<p>{period["start"]} to {period["end"]}: {period["days"]} trading days; {cost_label(period)}.
+Positions decided at the close earn the next day's return; every prediction is out-of-sample
 (walk-forward). Hover a metric's name for its formula.</p>
 <table><tr><th>Metric</th>{header}</tr>{"".join(rows)}</table>
 {ablation_html(ablation)}

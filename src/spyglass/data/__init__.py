@@ -11,6 +11,7 @@ import pandas as pd
 import polars as pl
 
 from spyglass.data.store import Provenance
+from spyglass.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def source_of(data_cfg: dict) -> Source:
     """The Source named by `data_cfg["source"]`."""
     name = data_cfg["source"]
     if name not in SOURCES:
-        raise ValueError(f"unknown data source {name!r}; choose one of {sorted(SOURCES)}")
+        raise ConfigError(f"unknown data source {name!r}; choose one of {sorted(SOURCES)}")
     return SOURCES[name]
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
+from spyglass.errors import UserError
 from spyglass.schemas import OptionChainSchema, validate
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ SIDE_COLUMNS = {"Last Sale": "last", "Bid": "bid", "Ask": "ask", "Volume": "volu
 HEADER_LINES = 3
 
 
-class QuoteFileError(ValueError):
+class QuoteFileError(UserError, ValueError):
     """The file is not in CBOE's quotedata layout; the message says what was expected."""
 
 

@@ -2,7 +2,9 @@
 
 For each date t the chain uses only information known at close t (spot and the variance forecast made at t),
 and its random draws have a fixed shape, so changing prices after t never changes the chain at t.
-Prices are Black-Scholes-Merton with continuous dividend yield q (see spyglass.options.black_scholes).
+Prices are Black-Scholes-Merton with continuous dividend yield q (see spyglass.options.black_scholes). Like
+real quotes, prices and strikes are in cents and the provider's IV has 4 decimals: the stored chain then does
+not carry the last bits of exp/log, which differ between CPUs.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from spyglass.data.garch import GarchParams, mean_variance_over
+from spyglass.daycount import CALENDAR_DAYS_PER_YEAR, TRADING_DAYS_PER_YEAR
+from spyglass.garch import GarchParams, mean_variance_over
 from spyglass.options.black_scholes import bs_price
 
-TRADING_DAYS_PER_YEAR = 252
-CALENDAR_DAYS_PER_YEAR = 365.0
 MIN_HALF_SPREAD = 0.05
 MIN_IV = 0.03
 
@@ -77,7 +78,7 @@ def simulate_chains(
     s = np.asarray(spot, dtype=float)[:, None, None, None]
     step = nice_step(np.asarray(spot, dtype=float) * spec.strike_step_pct)[:, None, None, None]
     offsets = np.arange(-spec.strikes_per_side, spec.strikes_per_side + 1, dtype=float)[None, None, :, None]
-    strike = np.round(s / step) * step + offsets * step
+    strike = np.round(np.round(s / step) * step + offsets * step, 2)
     carry = risk_free_rate - dividend_yield
     forward = s * np.exp(carry * maturity)
     moneyness = np.log(strike / forward) / np.sqrt(maturity)
@@ -115,7 +116,7 @@ def simulate_chains(
             "last_trade_date": (full(snapshot[:, None, None, None], shape) - trade_age).ravel(),
             "volume": np.where(volume > 0, volume, np.nan).ravel(),  # like Yahoo: no trades today -> missing
             "open_interest": open_interest.ravel(),
-            "provider_iv": iv.ravel(),
+            "provider_iv": np.round(iv, 4).ravel(),  # quoted to 4 decimals, as CBOE's files give it
             "underlying_price": full(s, shape).ravel(),
         }
     ).with_columns(

@@ -8,7 +8,8 @@ import polars as pl
 
 from spyglass.data import MarketData
 from spyglass.data.chain_simulator import ChainSpec, simulate_chains
-from spyglass.data.garch import GarchParams, fit_garch, next_day_variance
+from spyglass.errors import ConfigError
+from spyglass.garch import GarchParams, fit_garch, next_day_variance
 from spyglass.options.variance_index import VarianceIndexSpec, variance_indices
 
 
@@ -29,7 +30,7 @@ def with_simulated_chains(
     chain_cfg = data_cfg["chains"]
     calibration = int(chain_cfg["calibration_days"])
     if len(prices) <= calibration + 1:
-        raise ValueError(
+        raise ConfigError(
             f"{len(prices)} price rows leave no snapshot after a {calibration}-day calibration window; "
             "widen data.start/data.end or lower data.chains.calibration_days"
         )

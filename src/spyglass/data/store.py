@@ -25,6 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
+from spyglass.errors import ConfigError, UserError
 from spyglass.io import replace_dir, write_parquet
 from spyglass.schemas import OptionChainSchema, validate
 
@@ -34,7 +35,7 @@ CONTRACT_KEY = ["snapshot_date", "expiry", "option_type", "strike"]
 PROVENANCE_KEY = "spyglass.provenance"
 
 
-class StoreConflictError(ValueError):
+class StoreConflictError(UserError, ValueError):
     """A write or read would mix kinds of snapshots, or lose real ones; the message says what and how to fix it."""
 
 
@@ -198,7 +199,7 @@ def replace_store(chains: pl.DataFrame, root: str | Path, provenance: Provenance
     """Rebuild the whole store from a simulated history, swapped in atomically; refused when the store holds
     real snapshots. Returns the number of snapshot dates written."""
     if not provenance.simulated:
-        raise ValueError("only a simulated history may rebuild the snapshot store")
+        raise ConfigError("only a simulated history may rebuild the snapshot store")
     chains = validate(deduplicated(chains), OptionChainSchema, f"option chains for {root}")
     real = {p: paths for p, paths in inventory(root).items() if p is None or not p.simulated}
     if real:

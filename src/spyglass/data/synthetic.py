@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 
 from spyglass.data import MarketData
-from spyglass.data.garch import GarchParams, simulate_returns
 from spyglass.data.simulated import with_simulated_chains
+from spyglass.garch import GarchParams, simulate_returns
 
 
 def synthetic_bars(start: str, end: str, initial_price: float, garch: GarchParams, seed: int) -> pd.DataFrame:
-    """Business-day OHLCV bars whose close follows the GARCH path; open/high/low are drawn around it."""
+    """Business-day OHLCV bars whose close follows the GARCH path; open/high/low are drawn around it. Prices are
+    in cents, like real bars (and so free of the CPU-dependent last bits of exp)."""
     dates = pd.bdate_range(start, end)
     rng = np.random.default_rng(seed)
     log_returns = simulate_returns(len(dates), garch, rng) / 100.0
@@ -22,6 +23,7 @@ def synthetic_bars(start: str, end: str, initial_price: float, garch: GarchParam
     high = np.maximum(open_, close) * np.exp(0.5 * spread)
     low = np.minimum(open_, close) * np.exp(-0.5 * spread)
     volume = np.round(1e8 * np.exp(0.3 * rng.standard_normal(len(dates)) + 20 * np.abs(log_returns)))
+    open_, high, low, close = (np.round(x, 2) for x in (open_, high, low, close))
     return pd.DataFrame(
         {
             "date": dates,

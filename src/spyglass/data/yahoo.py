@@ -17,10 +17,12 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from spyglass.errors import UserError
+
 log = logging.getLogger(__name__)
 
 
-class FetchError(RuntimeError):
+class FetchError(UserError, RuntimeError):
     """Yahoo gave nothing usable; the message says what was asked for and what came back."""
 
 

@@ -34,6 +34,7 @@ from spyglass.data import MarketData
 from spyglass.data.vol_indices import index_column
 from spyglass.data.yahoo import FetchError, RetryPolicy, YahooClient, YFinanceClient, market_today, with_retries
 from spyglass.data.yahoo_replay import RecordingClient, ReplayClient
+from spyglass.daycount import TRADING_DAYS_PER_YEAR
 
 log = logging.getLogger(__name__)
 
@@ -220,8 +221,8 @@ def with_risk_free(
     if not rate_ticker:
         return prices
     raw = daily_history(client, rate_ticker, data_cfg, policy, sleep)
-    rates = standardise_bars(raw, rate_ticker).set_index("date")["close"].dropna() / 100.0 / 252.0
-    daily = rates.reindex(prices["date"]).ffill().fillna(float(data_cfg["risk_free_rate"]) / 252.0)
+    rates = standardise_bars(raw, rate_ticker).set_index("date")["close"].dropna() / 100.0 / TRADING_DAYS_PER_YEAR
+    daily = rates.reindex(prices["date"]).ffill().fillna(float(data_cfg["risk_free_rate"]) / TRADING_DAYS_PER_YEAR)
     return prices.assign(risk_free_daily=daily.to_numpy())
 
 

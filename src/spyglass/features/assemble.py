@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from spyglass.options.features import NON_FEATURE_COLUMNS
+from spyglass.errors import ConfigError, DataError
+from spyglass.schemas import NON_FEATURE_COLUMNS
 
 TARGET = "target_ret_1d"
 CHAIN_MODES = ("auto", "always", "never")
@@ -30,7 +31,7 @@ class TierPolicy:
     def __post_init__(self) -> None:
         if self.chain_features not in CHAIN_MODES:
             choices = ", ".join(CHAIN_MODES)
-            raise ValueError(f"features.options.chain_features must be one of {choices}, not {self.chain_features!r}")
+            raise ConfigError(f"features.options.chain_features must be one of {choices}, not {self.chain_features!r}")
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def chain_tier(model_dates: pd.Series, chain_table: pd.DataFrame, policy: TierPo
     """Whether chain-snapshot features enter the model, given the dates of the other tiers' rows."""
     covered = int(model_dates.isin(chain_table["date"]).sum()) if len(chain_table) else 0
     if policy.chain_features == "always" and covered == 0:
-        raise ValueError("features.options.chain_features=always, but no option snapshot falls on a model row")
+        raise ConfigError("features.options.chain_features=always, but no option snapshot falls on a model row")
     included = {"always": True, "never": False}.get(policy.chain_features, covered >= policy.min_history_days)
     return ChainTier(policy.chain_features, included and covered > 0, covered, len(model_dates),
                      policy.min_history_days)  # fmt: skip
@@ -118,7 +119,7 @@ def model_frame_from_tables(
         merged = merged.merge(chain, on="date", how="inner")
     merged = merged.sort_values("date").reset_index(drop=True)
     if merged.empty:
-        raise ValueError("no dates in common between the feature tables")
+        raise DataError("no dates in common between the feature tables")
     tiers = {
         "technical": _columns(ta_table),
         "index": _columns(vol_index_table),
@@ -131,6 +132,6 @@ def model_frame_from_tables(
     infinite = np.isinf(features.to_numpy())
     if infinite.any():
         bad = features.columns[infinite.any(axis=0)].tolist()
-        raise ValueError(f"infinite values in feature columns {bad}")
+        raise DataError(f"infinite values in feature columns {bad}")
     # NaN (e.g. no gamma flip on the grid) is left to the models' imputation
     return ModelFrame(merged["date"], features, merged[TARGET].astype(float), tiers, tier)

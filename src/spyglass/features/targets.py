@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-TRADING_DAYS_PER_YEAR = 252
+from spyglass.daycount import TRADING_DAYS_PER_YEAR
 
 
 def simple_returns(adj_close: pd.Series) -> pd.Series:

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 import pandas_ta as ta
 
-from spyglass.features.targets import TRADING_DAYS_PER_YEAR, daily_risk_free, forward_excess_return, log_returns
+from spyglass.daycount import TRADING_DAYS_PER_YEAR
+from spyglass.errors import ConfigError, DataError
+from spyglass.features.targets import daily_risk_free, forward_excess_return, log_returns
 
 FeatureGroup = Callable[[pd.DataFrame, dict], dict[str, pd.Series]]
 TECHNICAL_GROUPS: dict[str, FeatureGroup] = {}
@@ -122,7 +124,7 @@ def technical_features(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     """Indicator columns of the configured groups for each date of `prices` (PricesSchema); NaN in warm-up."""
     unknown = set(cfg["groups"]) - set(TECHNICAL_GROUPS)
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"unknown technical feature group(s) {sorted(unknown)}; choose from {sorted(TECHNICAL_GROUPS)}"
         )
     columns: dict[str, pd.Series] = {}
@@ -142,5 +144,5 @@ def ta_feature_table(prices: pd.DataFrame, cfg: dict, risk_free_rate: float) -> 
     incomplete = ~complete.iloc[first_complete:].to_numpy()
     if incomplete.any():
         dates = table.loc[incomplete, "date"].dt.date.tolist()[:5]
-        raise ValueError(f"technical features missing after warm-up on {int(incomplete.sum())} day(s), e.g. {dates}")
+        raise DataError(f"technical features missing after warm-up on {int(incomplete.sum())} day(s), e.g. {dates}")
     return table

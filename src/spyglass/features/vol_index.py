@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spyglass.features.targets import TRADING_DAYS_PER_YEAR, log_returns
+from spyglass.daycount import TRADING_DAYS_PER_YEAR
+from spyglass.features.targets import log_returns
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,8 @@ params; `build_estimator` imports and calls it. Each factory returns an unfitted
 from __future__ import annotations
 
 import importlib
+import inspect
+import os
 from typing import Any
 
 from sklearn.base import RegressorMixin
@@ -12,7 +14,13 @@ from sklearn.linear_model import ElasticNet
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-N_JOBS = 2  # the target machine has two cores
+from spyglass.errors import ConfigError
+
+
+def worker_count(configured: int | None) -> int:
+    """Threads for a model: the configured count, else the machine's cores. Predictions do not depend on it
+    (XGBoost's hist and LightGBM's deterministic mode reduce in a fixed order; tested)."""
+    return int(configured) if configured else os.cpu_count() or 1
 
 
 def elasticnet(alpha: float, l1_ratio: float, random_state: int = 0, **kwargs: Any) -> Pipeline:
@@ -22,24 +30,27 @@ def elasticnet(alpha: float, l1_ratio: float, random_state: int = 0, **kwargs: A
     return make_pipeline(StandardScaler(), model)
 
 
-def xgboost_regressor(random_state: int = 0, **params: Any) -> RegressorMixin:
-    """XGBoost gradient-boosted trees (hist), deterministic for a seed."""
+def xgboost_regressor(random_state: int = 0, n_jobs: int = 1, **params: Any) -> RegressorMixin:
+    """XGBoost gradient-boosted trees (hist), deterministic for a seed whatever the thread count."""
     from xgboost import XGBRegressor
 
-    return XGBRegressor(tree_method="hist", n_jobs=N_JOBS, random_state=random_state, **params)
+    return XGBRegressor(tree_method="hist", n_jobs=n_jobs, random_state=random_state, **params)
 
 
-def lightgbm_regressor(random_state: int = 0, **params: Any) -> RegressorMixin:
-    """LightGBM gradient-boosted trees, deterministic for a seed."""
+def lightgbm_regressor(random_state: int = 0, n_jobs: int = 1, **params: Any) -> RegressorMixin:
+    """LightGBM gradient-boosted trees, deterministic for a seed whatever the thread count."""
     from lightgbm import LGBMRegressor
 
     return LGBMRegressor(
-        n_jobs=N_JOBS, random_state=random_state, deterministic=True, force_row_wise=True, verbose=-1, **params
+        n_jobs=n_jobs, random_state=random_state, deterministic=True, force_row_wise=True, verbose=-1, **params
     )
 
 
-def build_estimator(factory: str, params: dict[str, Any], seed: int, impute_median: bool = True) -> RegressorMixin:
-    """Import `factory` ("package.module.function") and call it with `params` and the seed.
+def build_estimator(
+    factory: str, params: dict[str, Any], seed: int, impute_median: bool = True, n_jobs: int = 1
+) -> RegressorMixin:
+    """Import `factory` ("package.module.function") and call it with `params`, the seed and, where the factory
+    takes it, the thread count `n_jobs`.
 
     With `impute_median`, missing values are filled with each feature's median over the rows the model is fitted
     on (the training window; never later rows); a feature never observed there becomes a constant 0.
@@ -48,8 +59,9 @@ def build_estimator(factory: str, params: dict[str, Any], seed: int, impute_medi
     try:
         make = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
-        raise ValueError(f"model factory {factory!r} cannot be imported: {exc}") from exc
-    model = make(random_state=seed, **params)
+        raise ConfigError(f"model factory {factory!r} cannot be imported: {exc}") from exc
+    threads = {"n_jobs": n_jobs} if "n_jobs" in inspect.signature(make).parameters else {}
+    model = make(random_state=seed, **threads, **params)
     if not impute_median:
         return model
     return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), model)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from spyglass.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Fold:
@@ -49,15 +51,15 @@ def walk_forward_splits(
     or the last `max_train` of them (`window="rolling"`). Raises ValueError when the rows cannot hold the folds.
     """
     if n_folds < 1 or min_train < 1 or gap < 1 or embargo < 0:
-        raise ValueError("need n_folds >= 1, min_train >= 1, gap >= 1 (the 1-day target horizon), embargo >= 0")
+        raise ConfigError("need n_folds >= 1, min_train >= 1, gap >= 1 (the 1-day target horizon), embargo >= 0")
     if window not in ("expanding", "rolling"):
-        raise ValueError(f"window must be 'expanding' or 'rolling', not {window!r}")
+        raise ConfigError(f"window must be 'expanding' or 'rolling', not {window!r}")
     if window == "rolling" and not max_train:
-        raise ValueError("a rolling window needs max_train (its length in rows)")
+        raise ConfigError("a rolling window needs max_train (its length in rows)")
     separation = gap + embargo
     first_test = min_train + separation
     if n_rows - first_test < n_folds:
-        raise ValueError(
+        raise ConfigError(
             f"{n_rows} rows cannot hold {n_folds} test folds after "
             f"min_train={min_train} + gap={gap} + embargo={embargo}"
         )

@@ -6,13 +6,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from spyglass.errors import DataError
+
 
 def signal_metrics(prediction: np.ndarray, target: np.ndarray) -> dict[str, float]:
     """rmse; ic = Pearson correlation; rank_ic = Spearman correlation; hit_rate = share of matching signs."""
     known = np.isfinite(target) & np.isfinite(prediction)
     p, y = prediction[known], target[known]
     if len(y) < 3:
-        raise ValueError("need at least 3 rows with a known target to score predictions")
+        raise DataError("need at least 3 rows with a known target to score predictions")
     constant = np.std(p) == 0
     return {
         "rmse": float(np.sqrt(np.mean((p - y) ** 2))),

@@ -12,7 +12,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from spyglass.io import json_text
+from spyglass.io import json_text, write_with
 
 LIBRARIES = ("scikit-learn", "xgboost-cpu", "lightgbm", "numpy", "pandas", "spyglass")
 
@@ -67,6 +67,11 @@ def save_models(directory: Path, models: dict[str, Any], manifest: dict[str, Any
     (directory / "manifest.json").write_text(json_text(manifest))
     best = {name: entry["params"] for name, entry in manifest["models"].items()}
     (directory / "best_params.json").write_text(json_text(best))
+
+
+def save_stack(path: str | Path, model: Any, inputs: list[str]) -> None:
+    """Write the fitted meta-learner and the base-prediction columns it takes, atomically."""
+    write_with(lambda tmp: joblib.dump({"model": model, "inputs": inputs}, tmp), path)
 
 
 def load_models(directory: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:

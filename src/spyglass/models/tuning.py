@@ -12,6 +12,7 @@ import numpy as np
 import optuna
 import pandas as pd
 
+from spyglass.errors import ConfigError
 from spyglass.models.cv import walk_forward_splits
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -29,7 +30,7 @@ def suggest(trial: optuna.Trial, space: dict[str, dict[str, Any]]) -> dict[str, 
         elif kind == "categorical":
             params[name] = trial.suggest_categorical(name, spec["choices"])
         else:
-            raise ValueError(f"search space entry {name!r}: unknown type {kind!r}")
+            raise ConfigError(f"search space entry {name!r}: unknown type {kind!r}")
     return params
 
 

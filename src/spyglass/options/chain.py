@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from spyglass.daycount import CALENDAR_DAYS_PER_YEAR
 from spyglass.options.implied_vol import IVStatus, solve_implied_vol
 
-DAYS_PER_YEAR = 365.0
 QUOTE_RULES = ("crossed_quote", "no_price", "stale_trade")  # the rules about the price itself
 
 
@@ -45,7 +45,7 @@ def quote_prices(chain: pl.DataFrame) -> pl.DataFrame:
     two_sided = (pl.col("bid") > 0) & (pl.col("ask") > 0) & (pl.col("ask") >= pl.col("bid"))
     has_last = pl.col("last").fill_null(0.0) > 0
     return chain.with_columns(
-        t_years=(pl.col("expiry") - pl.col("snapshot_date")).dt.total_days() / DAYS_PER_YEAR,
+        t_years=(pl.col("expiry") - pl.col("snapshot_date")).dt.total_days() / CALENDAR_DAYS_PER_YEAR,
         is_call=pl.col("option_type") == "call",
         price=pl.when(two_sided).then((pl.col("bid") + pl.col("ask")) / 2).when(has_last).then(pl.col("last")),
         price_source=pl.when(two_sided).then(pl.lit("mid")).when(has_last).then(pl.lit("last")),

@@ -20,11 +20,11 @@ import numba as nb
 import numpy as np
 import polars as pl
 
+from spyglass.daycount import CALENDAR_DAYS_PER_YEAR
 from spyglass.options.black_scholes import bs_greeks, gamma_one
 from spyglass.options.sums import group_sums
 
 CONTRACT_MULTIPLIER = 100.0
-DAYS_PER_YEAR = 365.0
 EXPOSURES = ("dealer_delta_usd", "gex_usd_per_pct", "vanna_usd_per_vol_pt", "charm_usd_per_day")
 
 
@@ -50,7 +50,7 @@ def contract_exposures(
         dealer_delta_usd=size * pl.col("delta") * spot,
         gex_usd_per_pct=size * pl.col("gamma") * spot * spot * 0.01,
         vanna_usd_per_vol_pt=size * pl.col("vanna") * spot * 0.01,
-        charm_usd_per_day=size * pl.col("charm") * spot / DAYS_PER_YEAR,
+        charm_usd_per_day=size * pl.col("charm") * spot / CALENDAR_DAYS_PER_YEAR,
     )
 
 

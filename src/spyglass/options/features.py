@@ -28,8 +28,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import polars as pl
 
+from spyglass.daycount import CALENDAR_DAYS_PER_YEAR
 from spyglass.options.chain import CleaningRules, clean_chain, iv_status_counts, priced_chain
 from spyglass.options.exposure import (
     EXPOSURES,
@@ -42,10 +44,7 @@ from spyglass.options.exposure import (
 from spyglass.options.interpolation import interpolate_in_groups
 from spyglass.options.sums import group_sums
 
-DAYS_PER_YEAR = 365.0
 KEYS = ["snapshot_date", "expiry"]
-# Levels and counts describe the snapshot; they are not scale-free and are not model features.
-NON_FEATURE_COLUMNS = ("n_contracts", "n_priced", "gamma_flip", "call_wall", "put_wall", "spot")
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def smile_iv(chain_iv: pl.DataFrame, log_moneyness: float, name: str) -> pl.Data
 
 def constant_maturity_iv(per_expiry: pl.DataFrame, column: str, days: float) -> pl.DataFrame:
     """IV at `days` to expiry per snapshot date: linear in total variance between expiries, flat IV outside."""
-    target = days / DAYS_PER_YEAR
+    target = days / CALENDAR_DAYS_PER_YEAR
     with_w = per_expiry.with_columns(total_var=pl.col(column) ** 2 * pl.col("t_years"))
     inside = interpolate_in_groups(with_w, ["snapshot_date"], "t_years", "total_var", target)
     span = (
@@ -177,7 +176,7 @@ def chain_aggregates(contracts: pl.DataFrame, multiplier: float = 100.0) -> pl.D
         {
             **{name: pl.col(name) for name in EXPOSURES},
             "chain_vega_usd_per_vol_pt": pl.col("vega") * size / 100.0,
-            "chain_theta_usd_per_day": pl.col("theta") * size / DAYS_PER_YEAR,
+            "chain_theta_usd_per_day": pl.col("theta") * size / CALENDAR_DAYS_PER_YEAR,
         },
     )
     counts = contracts.group_by("snapshot_date").agg(n_priced=pl.len(), spot=pl.col("underlying_price").first())
@@ -252,3 +251,18 @@ def options_analytics(
         latest_by_expiry=exposure_by_expiry(contracts).filter(pl.col("snapshot_date") == latest),
         latest_profile=profile.table(latest),
     )
+
+
+def options_feature_table(
+    chains: pl.DataFrame, data_cfg: dict, options_cfg: dict
+) -> tuple[pd.DataFrame, OptionsAnalytics]:
+    """Options features (OptionsFeaturesSchema) as pandas with a datetime `date` column, and the full analytics."""
+    analytics = options_analytics(
+        chains,
+        risk_free_rate=float(data_cfg["risk_free_rate"]),
+        dividend_yield=float(data_cfg["dividend_yield"]),
+        spec=OptionsFeatureSpec.from_config(options_cfg),
+    )
+    features = analytics.features.to_pandas()
+    features["date"] = pd.to_datetime(features["date"])
+    return features, analytics

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from spyglass.options.chain import DAYS_PER_YEAR, usable_quotes
+from spyglass.daycount import CALENDAR_DAYS_PER_YEAR
+from spyglass.options.chain import usable_quotes
 from spyglass.options.interpolation import interpolate_in_groups
 from spyglass.options.sums import group_sums
 
@@ -161,11 +162,11 @@ def constant_maturity_indices(moments: pl.DataFrame, spec: VarianceIndexSpec) ->
     usable = moments.filter(pl.col("usable")).with_columns(total_variance=pl.col("variance") * pl.col("t_years"))
     out = moments.select("snapshot_date").unique().sort("snapshot_date")
     for days in spec.maturities_days:
-        target = days / DAYS_PER_YEAR
+        target = days / CALENDAR_DAYS_PER_YEAR
         total = interpolate_in_groups(usable, ["snapshot_date"], "t_years", "total_variance", target, False)
         index = total.select("snapshot_date", (100 * (pl.col("value") / target).sqrt()).alias(vix_column(days)))
         out = out.join(index, on="snapshot_date", how="left")
-    target = spec.skew_days / DAYS_PER_YEAR
+    target = spec.skew_days / CALENDAR_DAYS_PER_YEAR
     skew = interpolate_in_groups(usable, ["snapshot_date"], "t_years", "skewness", target, False)
     return out.join(skew.select("snapshot_date", skew=100 - 10 * pl.col("value")), on="snapshot_date", how="left")
 

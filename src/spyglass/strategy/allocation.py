@@ -16,8 +16,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from spyglass.data.garch import fit_garch, next_day_variance
-from spyglass.features.targets import TRADING_DAYS_PER_YEAR, simple_returns
+from spyglass.daycount import TRADING_DAYS_PER_YEAR
+from spyglass.errors import ConfigError, DataError
+from spyglass.features.targets import simple_returns
+from spyglass.garch import fit_garch, next_day_variance
 
 MIN_GARCH_FIT_DAYS = 500
 
@@ -33,7 +35,7 @@ def garch_variance(returns: pd.Series, cfg: dict, first_prediction: pd.Timestamp
     prediction only, then run forward with those parameters (so no forecast uses later data)."""
     before = returns[(dates < first_prediction).to_numpy()].dropna()
     if len(before) < MIN_GARCH_FIT_DAYS:
-        raise ValueError(
+        raise DataError(
             f"allocation.vol_model=garch needs {MIN_GARCH_FIT_DAYS} returns before the first prediction "
             f"({first_prediction.date()}); there are {len(before)}"
         )
@@ -80,9 +82,9 @@ def get_allocations(predictions: pd.DataFrame, prices: pd.DataFrame, cfg: dict) 
     """
     for key, registry in (("method", SIZING_METHODS), ("vol_model", VOL_MODELS)):
         if cfg[key] not in registry:
-            raise ValueError(f"unknown allocation.{key} {cfg[key]!r}; choose one of {sorted(registry)}")
+            raise ConfigError(f"unknown allocation.{key} {cfg[key]!r}; choose one of {sorted(registry)}")
     if cfg["min_position"] > cfg["max_position"]:
-        raise ValueError("allocation.min_position must be <= allocation.max_position")
+        raise ConfigError("allocation.min_position must be <= allocation.max_position")
     first_prediction = pd.Timestamp(predictions["date"].min())
     returns = simple_returns(prices["adj_close"])
     variance = VOL_MODELS[cfg["vol_model"]](returns, cfg, first_prediction, prices["date"])

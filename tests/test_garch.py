@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spyglass.data.garch import GarchParams, fit_garch, mean_variance_over, next_day_variance, simulate_returns
+from spyglass.garch import GarchParams, fit_garch, mean_variance_over, next_day_variance, simulate_returns
 
 PARAMS = GarchParams(mu=0.05, omega=0.02, alpha=0.08, beta=0.9, nu=6.0)
 

@@ -1,7 +1,8 @@
-"""The pure core of each stage that does more than call one library function: frames and config in, frames out.
+"""train_base's pure core: the model frame of a config, walk-forward OOF predictions of each base learner with
+tuning inside every training window, and the final refits. Frames and config in, frames out.
 
-Stage scripts add only reading, validation and writing; tests (the no-look-ahead test above all) call these
-functions directly, so what they check is exactly what the pipeline runs.
+The train_base and ablation stages add only reading, validation and writing; tests (the no-look-ahead test above
+all) call these functions directly, so what they check is exactly what the pipeline runs.
 """
 
 from __future__ import annotations
@@ -9,39 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import polars as pl
 
 from spyglass.features.assemble import ModelFrame, TierPolicy, model_frame_from_tables
 from spyglass.features.tables import FeatureTables
+from spyglass.models.base import worker_count
 from spyglass.models.cv import folds_table, walk_forward_splits
-from spyglass.models.evaluation import rolling_ic, signal_metrics
+from spyglass.models.evaluation import signal_metrics
+from spyglass.models.oof import BaseModelSpec, FitResult, fit_base_model
 from spyglass.models.registry import model_manifest
-from spyglass.models.stacking import (
-    BaseModelSpec,
-    FitResult,
-    fit_base_model,
-    make_meta_learner,
-    walk_forward_meta,
-)
 from spyglass.models.tuning import TuningSpec
-from spyglass.options.features import OptionsAnalytics, OptionsFeatureSpec, options_analytics
-
-
-def options_feature_table(
-    chains: pl.DataFrame, data_cfg: dict, options_cfg: dict
-) -> tuple[pd.DataFrame, OptionsAnalytics]:
-    """Options features (OptionsFeaturesSchema) as pandas with a datetime `date` column, and the full analytics."""
-    analytics = options_analytics(
-        chains,
-        risk_free_rate=float(data_cfg["risk_free_rate"]),
-        dividend_yield=float(data_cfg["dividend_yield"]),
-        spec=OptionsFeatureSpec.from_config(options_cfg),
-    )
-    features = analytics.features.to_pandas()
-    features["date"] = pd.to_datetime(features["date"])
-    return features, analytics
 
 
 @dataclass
@@ -115,8 +93,9 @@ def base_model_predictions(tables: FeatureTables, cfg: dict) -> BaseTraining:
 def base_model_specs(cfg: dict) -> list[BaseModelSpec]:
     """The base learners of cfg["model"] (factory, fixed params, search space; median imputation per config)."""
     impute = bool(cfg["features"]["imputation"]["median_in_fold"])
+    threads = worker_count(cfg.get("n_jobs"))
     return [
-        BaseModelSpec(name, model["factory"], model["params"], model.get("search_space", {}), impute)
+        BaseModelSpec(name, model["factory"], model["params"], model.get("search_space", {}), impute, threads)
         for name, model in cfg["model"].items()
     ]
 
@@ -144,51 +123,3 @@ def walk_forward_oof(
         oof[f"pred_{spec.name}"] = models[spec.name].oof
         metrics[spec.name] = signal_metrics(models[spec.name].oof[first_test:], y[first_test:])
     return oof.iloc[first_test:].reset_index(drop=True), models, metrics
-
-
-@dataclass
-class MetaTraining:
-    """train_meta's results: walk-forward stack predictions, the refitted meta-learner, metrics."""
-
-    oof: pd.DataFrame
-    model: Any
-    inputs: list[str]
-    metrics: dict[str, Any]
-    rolling_ic: pd.DataFrame  # date, stack and each base model: IC over the last meta.rolling_ic_window rows
-
-
-def stacked_predictions(base_oof: pd.DataFrame, meta_cfg: dict, gap: int, embargo: int) -> MetaTraining:
-    """Walk-forward (expanding) LinearRegression stack over the `pred_*` columns of the base OOF table."""
-    columns = [c for c in base_oof.columns if c.startswith("pred_")]
-    x, y = base_oof[columns].to_numpy(), base_oof["target"].to_numpy()
-
-    def make_meta():
-        return make_meta_learner(bool(meta_cfg["positive"]), bool(meta_cfg["fit_intercept"]))
-
-    prediction, fold_id, folds = walk_forward_meta(
-        x, y, make_meta, int(meta_cfg["n_folds"]), int(meta_cfg["min_train"]), gap, embargo
-    )
-    tested = fold_id >= 0
-    known = np.isfinite(y)
-    final = make_meta().fit(x[known], y[known])
-    names = [c.removeprefix("pred_") for c in columns]
-    metrics = {
-        "stack": signal_metrics(prediction[tested], y[tested]),
-        "base_same_rows": {
-            n: signal_metrics(base_oof[c].to_numpy()[tested], y[tested]) for n, c in zip(names, columns, strict=True)
-        },
-        "weights": {n: round(float(w), 6) for n, w in zip(names, final.coef_, strict=True)},
-        "intercept": round(float(final.intercept_), 8),
-        "folds": len(folds),
-    }
-    oof = pd.DataFrame({"date": base_oof["date"], "fold": fold_id, "target": y, "prediction": prediction})
-    series = {
-        "stack": prediction[tested],
-        **{n: base_oof[c].to_numpy()[tested] for n, c in zip(names, columns, strict=True)},
-    }
-    ic = rolling_ic(
-        base_oof["date"][tested].reset_index(drop=True), y[tested], series, int(meta_cfg["rolling_ic_window"])
-    )
-    return MetaTraining(
-        oof=oof[tested].reset_index(drop=True), model=final, inputs=columns, metrics=metrics, rolling_ic=ic
-    )

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.signal import lfilter
 
+from spyglass.errors import DataError
+
 
 @dataclass(frozen=True)
 class GarchParams:
@@ -41,7 +43,7 @@ def fit_garch(returns_pct: np.ndarray) -> GarchParams:
     p = result.params
     params = GarchParams(*(float(p[k]) for k in ("mu", "omega", "alpha[1]", "beta[1]", "nu")))
     if params.alpha < 1e-3 or params.persistence >= 0.999:
-        raise ValueError(
+        raise DataError(
             f"GARCH fit on {len(returns_pct)} returns is degenerate (alpha={params.alpha:.2g}, "
             f"alpha+beta={params.persistence:.4f}); use a longer calibration window"
         )

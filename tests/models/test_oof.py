@@ -7,7 +7,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from spyglass.models.cv import walk_forward_splits
 from spyglass.models.evaluation import signal_metrics
-from spyglass.models.stacking import BaseModelSpec, fit_base_model, make_meta_learner, walk_forward_meta
+from spyglass.models.meta import make_meta_learner, walk_forward_meta
+from spyglass.models.oof import BaseModelSpec, fit_base_model
 from spyglass.models.tuning import TuningSpec
 
 SEEN: list[tuple[int, int]] = []
