@@ -1,16 +1,20 @@
 """fetch: load prices, option chains, volatility indices and any extra features from the configured provider;
 write the bars, the snapshot store, the indices, the extra features and a data-quality report.
 
-A real source's chains go into the store first, as soon as they are valid: a day's chain can never be fetched
-again, so bars that fail (or fail validation) must not take it with them. Everything else is validated before
+A real source's chains go into the store first, as soon as they are valid (and, when the bars are valid, dated
+on trading days): a day's chain can never be fetched again, so bars that fail must not take it with them.
+Everything else is validated (schemas, then spyglass.data.checks: row count, run date, gaps, jumps) before
 anything is written, so a bad fetch leaves the stored data as it was. A simulated source rebuilds the store.
 """
+
+import datetime as dt
 
 from omegaconf import DictConfig
 
 from spyglass.cli import log, run_stage
 from spyglass.config import to_plain
 from spyglass.data import load_market_data, snapshot_provenance, source_of
+from spyglass.data.checks import BarChecks, check_bars, check_snapshot_dates
 from spyglass.data.quality import missing_share_table, missingness, render_png
 from spyglass.data.store import Provenance, replace_store, write_snapshots
 from spyglass.data.yahoo import FetchError
@@ -26,9 +30,13 @@ from spyglass.schemas import (
 )
 
 
-def append_snapshots(chains, cfg: DictConfig, provenance: Provenance) -> dict:
-    """Store a real source's snapshots (validated, one kind per store, fuller partitions kept); the report."""
-    chains = validate(chains, OptionChainSchema, f"data={provenance.source} option chains")
+def append_snapshots(chains, cfg: DictConfig, provenance: Provenance, prices=None) -> dict:
+    """Store a real source's snapshots (validated, dated on the bars' days when valid bars are given, one kind
+    per store, fuller partitions kept); the report."""
+    label = f"data={provenance.source} option chains"
+    chains = validate(chains, OptionChainSchema, label)
+    if prices is not None:
+        check_snapshot_dates(chains, prices["date"], label)
     written = write_snapshots(chains, cfg.paths.options_store, provenance, bool(cfg.data.get("replace_snapshots")))
     return {"snapshots_written": len(written.written), "snapshots_kept": written.kept}
 
@@ -47,10 +55,18 @@ def main(cfg: DictConfig) -> None:
         raise FetchError(f"{exc} (the option chains arrived and were stored: {stored})") from exc
 
     stored = {"snapshots_written": 0, "snapshots_kept": {}}
-    if market.chains is not None and not simulated:
-        stored = append_snapshots(market.chains, cfg, provenance)
     try:
         prices = validate(market.prices, PricesSchema, f"{label} prices")
+        check_bars(prices, BarChecks.from_config(to_plain(cfg.checks)), dt.datetime.now(dt.UTC).date(),
+                   f"{label} prices")  # fmt: skip
+    except DataValidationError as exc:
+        if market.chains is not None and not simulated:
+            stored = append_snapshots(market.chains, cfg, provenance)
+            raise DataValidationError(f"{exc}\n(the option chains were valid and are stored)") from None
+        raise
+    if market.chains is not None and not simulated:
+        stored = append_snapshots(market.chains, cfg, provenance, prices)
+    try:
         extra = market.extra_features if market.extra_features is not None else prices[["date"]]
         extra = validate(extra, ExtraFeaturesSchema, f"{label} extra features")
         indices = market.vol_indices if market.vol_indices is not None else prices[["date"]].iloc[0:0]
@@ -58,6 +74,7 @@ def main(cfg: DictConfig) -> None:
         chains = market.chains  # a real source's were validated when stored
         if chains is not None and simulated:
             chains = validate(chains, OptionChainSchema, f"{label} option chains")
+            check_snapshot_dates(chains, prices["date"], f"{label} option chains")
     except DataValidationError as exc:
         if stored["snapshots_written"]:
             raise DataValidationError(f"{exc}\n(the option chains were valid and are stored)") from None

@@ -66,9 +66,11 @@ def test_unsorted_dates_are_named():
 def test_many_bad_rows_are_summarised():
     frame = good_prices(20)
     frame.loc[2:15, "volume"] = -5.0
-    assert "14 row(s): 2 (2020-01-03), 3 (2020-01-06), 4 (2020-01-07), 5 (2020-01-08), 6 (2020-01-09) and 9 more" in (
-        error_for(frame)
+    expected = (
+        "14 row(s): 2 (2020-01-03) = -5.0, 3 (2020-01-06) = -5.0, 4 (2020-01-07) = -5.0, 5 (2020-01-08) = -5.0, "
+        "6 (2020-01-09) = -5.0 and 9 more"
     )
+    assert expected in error_for(frame)
 
 
 def chain(**overrides) -> pl.DataFrame:

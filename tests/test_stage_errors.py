@@ -33,7 +33,7 @@ def run_ta_stage(repo_root, monkeypatch, tmp_path):
 def test_ta_stage_writes_features_then_refuses_bad_prices_keeping_old_output(repo_root, monkeypatch, tmp_path, caplog):
     prices = good_prices(200)
     prices["close"] = prices["adj_close"] = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 200)))
-    prices["high"], prices["low"] = prices["close"] * 1.01, prices["close"] * 0.99
+    prices["open"], prices["high"], prices["low"] = prices["close"], prices["close"] * 1.01, prices["close"] * 0.99
     prices["volume"] = np.random.default_rng(1).uniform(1e6, 2e6, 200)
     write_parquet(prices, tmp_path / "prices.parquet")
     run_ta_stage(repo_root, monkeypatch, tmp_path)
@@ -65,6 +65,7 @@ def run_fetch_stage(repo_root, monkeypatch, tmp_path, client):
         [
             "data=yfinance",
             "data.retry.base_delay=0.0",
+            "checks.min_rows=20",  # the recordings hold 30 bars
             f"paths.prices={tmp_path}/prices.parquet",
             f"paths.options_store={tmp_path}/options",
             f"paths.extra_features={tmp_path}/extra.parquet",
@@ -121,3 +122,28 @@ def test_when_the_bars_fail_the_chains_that_arrived_are_stored_and_nothing_else_
     dates = [p.parent.name for p in partition_files(tmp_path / "options")]
     assert f"snapshot_date={market_today():%Y-%m-%d}" in dates and len(dates) == 2
     assert (tmp_path / "prices.parquet").read_bytes() == prices_before
+
+
+@pytest.mark.parametrize(
+    ("stage", "override", "expected"),
+    [
+        ("fetch", "data=nope", "Could not find 'data/nope' Available options in 'data': csv kaggle sample"),
+        ("fetch", "cv.nope=1", "Could not override 'cv.nope'. To append to your config use +cv.nope=1"),
+        ("allocate", "allocation.method=nope", "unknown allocation.method 'nope'; choose one of ['kelly', "),
+        ("allocate", "allocation.min_position=3", "allocation.min_position must be <= allocation.max_position"),
+        ("ta_features", "features.technical.groups=[trend,nope]", "unknown technical feature group(s) ['nope']"),
+    ],
+)  # fmt: skip
+def test_a_bad_config_is_one_line_before_anything_is_written(repo_root, monkeypatch, tmp_path, caplog, stage,
+                                                             override, expected):  # fmt: skip
+    overrides = [override, f"paths.allocations={tmp_path}/a.parquet", f"paths.ta_features={tmp_path}/t.parquet",
+                 f"paths.prices={tmp_path}/p.parquet", f"paths.meta_oof={tmp_path}/m.parquet"]  # fmt: skip
+    write_parquet(good_prices(300), tmp_path / "p.parquet")
+    meta = pd.DataFrame({"date": good_prices(300)["date"], "fold": 0, "target": 0.0, "prediction": 0.001})
+    write_parquet(meta, tmp_path / "m.parquet")
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exit_info:
+        run_stage_script(repo_root, monkeypatch, stage, overrides)
+    assert exit_info.value.code == 1
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and expected in errors[0].getMessage() and "\n" not in errors[0].getMessage()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.parquet", "p.parquet"]

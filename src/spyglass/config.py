@@ -11,16 +11,26 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from spyglass.errors import ConfigError
+
 CONFIG_NAME = "config"
 
 
 def compose(overrides: list[str] | None = None, config_dir: str | Path = "conf") -> DictConfig:
-    """Compose `config_dir/config.yaml` with Hydra override strings (e.g. ``["data=synthetic"]``)."""
+    """Compose `config_dir/config.yaml` with Hydra override strings (e.g. ``["data=synthetic"]``); a bad override
+    is a ConfigError with Hydra's own explanation (the choices of a group, how to add a key)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
 
-    with initialize_config_dir(config_dir=str(Path(config_dir).resolve()), version_base=None):
-        return hydra_compose(config_name=CONFIG_NAME, overrides=list(overrides or []))
+    try:
+        with initialize_config_dir(config_dir=str(Path(config_dir).resolve()), version_base=None):
+            return hydra_compose(config_name=CONFIG_NAME, overrides=list(overrides or []))
+    except (HydraException, OmegaConfBaseException) as exc:
+        lines = str(exc).split("\nConfig search path:")[0].splitlines()
+        explanation = " ".join(line.strip() for line in lines if line.strip())
+        raise ConfigError(f"config overrides {list(overrides or [])}: {explanation}") from None
 
 
 def load_config(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pandera.polars as pap
@@ -17,6 +18,13 @@ from pandera.typing import Series
 from spyglass.errors import DataError
 
 MAX_ROWS_LISTED = 5
+# Plausibility bounds: a finite value above these is a unit or parsing error (and inf or 1e308 would overflow
+# the features), never a market price.
+MAX_PRICE = 1e9
+MAX_COUNT = 1e15  # shares or contracts traded / open
+MAX_IV = 100.0  # implied vol as a decimal (10,000 %)
+# open and close may sit this far (relative) outside [low, high]: providers round the four independently.
+OHLC_TOLERANCE = 1e-3
 # Options-feature columns that describe the snapshot (levels and counts, not scale-free): never model features.
 NON_FEATURE_COLUMNS = ("n_contracts", "n_priced", "gamma_flip", "call_wall", "put_wall", "spot")
 
@@ -49,12 +57,12 @@ class _Dated(DatedSchema):
 class PricesSchema(_Dated):
     """Daily bars (fetch). `adj_close` is adjusted for splits and dividends; returns are computed from it."""
 
-    open: Series[float] = pa.Field(gt=0)
-    high: Series[float] = pa.Field(gt=0)
-    low: Series[float] = pa.Field(gt=0)
-    close: Series[float] = pa.Field(gt=0)
-    adj_close: Series[float] = pa.Field(gt=0)
-    volume: Series[float] = pa.Field(ge=0)
+    open: Series[float] = pa.Field(gt=0, lt=MAX_PRICE)
+    high: Series[float] = pa.Field(gt=0, lt=MAX_PRICE)
+    low: Series[float] = pa.Field(gt=0, lt=MAX_PRICE)
+    close: Series[float] = pa.Field(gt=0, lt=MAX_PRICE)
+    adj_close: Series[float] = pa.Field(gt=0, lt=MAX_PRICE)
+    volume: Series[float] = pa.Field(ge=0, lt=MAX_COUNT)
     # Optional: the risk-free return per day for the period starting at this date (decimal). Sources that
     # provide it (the Hull Tactical file) override the constant data.risk_free_rate / 252.
     risk_free_daily: Optional[Series[float]] = pa.Field(ge=-0.01, le=0.01)  # noqa: UP045 (pandera needs Optional)
@@ -62,6 +70,11 @@ class PricesSchema(_Dated):
     @pa.dataframe_check(error="high must be >= low")
     def high_above_low(cls, df: pd.DataFrame) -> pd.Series:
         return df["high"] >= df["low"]
+
+    @pa.dataframe_check(error=f"open and close must lie within [low, high] (to {OHLC_TOLERANCE:.1%})")
+    def open_close_in_range(cls, df: pd.DataFrame) -> pd.Series:
+        low, high = df["low"] * (1 - OHLC_TOLERANCE), df["high"] * (1 + OHLC_TOLERANCE)
+        return df["open"].between(low, high) & df["close"].between(low, high)
 
 
 class ExtraFeaturesSchema(_Dated):
@@ -71,6 +84,11 @@ class ExtraFeaturesSchema(_Dated):
     @pa.dataframe_check(error="extra feature columns must be numeric")
     def numeric_features(cls, df: pd.DataFrame) -> bool:
         return bool(df.drop(columns="date").apply(pd.api.types.is_numeric_dtype).all())
+
+    @pa.dataframe_check(error=f"extra features must be finite and below {MAX_COUNT:g} in size (or missing)")
+    def finite_features(cls, df: pd.DataFrame) -> pd.Series:
+        values = df.drop(columns="date").select_dtypes("number")
+        return (values.isna() | (values.abs() < MAX_COUNT)).all(axis=1)
 
 
 class VolIndicesSchema(DatedSchema):
@@ -85,7 +103,7 @@ class VolIndicesSchema(DatedSchema):
     @pa.dataframe_check(error="index values must be positive and finite (or missing)")
     def positive_indices(cls, df: pd.DataFrame) -> pd.Series:
         values = df.drop(columns="date").select_dtypes("number")
-        return (values.isna() | ((values > 0) & (values < float("inf")))).all(axis=1)
+        return (values.isna() | ((values > 0) & (values < MAX_PRICE))).all(axis=1)
 
 
 class OptionChainSchema(pap.DataFrameModel):
@@ -95,15 +113,15 @@ class OptionChainSchema(pap.DataFrameModel):
     snapshot_time: Annotated[pl.Datetime, "us", "UTC"] = pap.Field(nullable=True)  # when the quotes were taken
     expiry: pl.Date = pap.Field(nullable=False)
     option_type: pl.Utf8 = pap.Field(isin=["call", "put"])
-    strike: pl.Float64 = pap.Field(gt=0)
-    bid: pl.Float64 = pap.Field(ge=0, nullable=True)
-    ask: pl.Float64 = pap.Field(ge=0, nullable=True)
-    last: pl.Float64 = pap.Field(ge=0, nullable=True)
+    strike: pl.Float64 = pap.Field(gt=0, lt=MAX_PRICE)
+    bid: pl.Float64 = pap.Field(ge=0, lt=MAX_PRICE, nullable=True)
+    ask: pl.Float64 = pap.Field(ge=0, lt=MAX_PRICE, nullable=True)
+    last: pl.Float64 = pap.Field(ge=0, lt=MAX_PRICE, nullable=True)
     last_trade_date: pl.Date = pap.Field(nullable=True)  # day of the last trade (UTC); stale if well before snapshot
-    volume: pl.Float64 = pap.Field(ge=0, nullable=True)
-    open_interest: pl.Float64 = pap.Field(ge=0, nullable=True)
-    provider_iv: pl.Float64 = pap.Field(ge=0, nullable=True)
-    underlying_price: pl.Float64 = pap.Field(gt=0)
+    volume: pl.Float64 = pap.Field(ge=0, lt=MAX_COUNT, nullable=True)
+    open_interest: pl.Float64 = pap.Field(ge=0, lt=MAX_COUNT, nullable=True)
+    provider_iv: pl.Float64 = pap.Field(ge=0, lt=MAX_IV, nullable=True)
+    underlying_price: pl.Float64 = pap.Field(gt=0, lt=MAX_PRICE)
 
     class Config:
         coerce = True
@@ -292,33 +310,45 @@ def empty_frame(schema: type[pap.DataFrameModel] | type[pa.DataFrameModel]) -> p
     return pl.DataFrame(schema={name: column.dtype.type for name, column in columns.items()})
 
 
-def validate[F: (pd.DataFrame, pl.DataFrame)](frame: F, schema: type, source: str | Path) -> F:
-    """Validate `frame` against a Pandera model; on failure raise DataValidationError naming what is wrong."""
+def validate[F: (pd.DataFrame, pl.DataFrame)](
+    frame: F, schema: type, source: str | Path, lines: np.ndarray | None = None
+) -> F:
+    """Validate `frame` against a Pandera model; on failure raise DataValidationError naming what is wrong.
+    `lines` (the file line of each row, for a frame read from a text file) makes the message cite lines."""
     try:
         return schema.validate(frame, lazy=True)
     except (pa.errors.SchemaErrors, pap.errors.SchemaErrors) as exc:
-        raise DataValidationError(describe_failures(exc.failure_cases, frame, source)) from None
+        raise DataValidationError(describe_failures(exc.failure_cases, frame, source, lines)) from None
 
 
-def describe_failures(failure_cases: pd.DataFrame | pl.DataFrame, frame, source: str | Path) -> str:
-    """One line per (column, check): the rows at fault (with their dates when the table has them)."""
+def describe_failures(
+    failure_cases: pd.DataFrame | pl.DataFrame, frame, source: str | Path, lines: np.ndarray | None = None
+) -> str:
+    """One line per (column, check): the rows (or file lines) at fault, with their dates when the table has
+    them and the failing values."""
     cases = failure_cases.to_pandas() if isinstance(failure_cases, pl.DataFrame) else failure_cases
     dates = _date_column(frame)
-    lines = [f"{source}: invalid data"]
+    out = [f"{source}: invalid data"]
     table_level = cases["schema_context"].astype(str).str.endswith("Schema")
     cases = cases.assign(
         subject=["table" if t else f"column {c!r}" for t, c in zip(table_level, cases["column"], strict=False)]
     )
+    uncoercible = set(cases.loc[cases["check"].astype(str).str.startswith("coerce_dtype"), "subject"])
     for (subject, check), group in cases.groupby(["subject", "check"], sort=False, dropna=False):
         failures = list(group["failure_case"])
         if check == "column_in_dataframe":
-            lines.append(f"  missing column(s): {', '.join(map(str, failures))}")
+            out.append(f"  missing column(s): {', '.join(map(str, failures))}")
             continue
-        rows = sorted({int(i) for i in group["index"].dropna() if int(i) < len(frame)}) if "index" in group else []
+        if subject in uncoercible and not str(check).startswith("coerce_dtype"):
+            continue  # a column that could not be converted fails every later check too: report it once
+        indexed = group.dropna(subset=["index"]) if "index" in group else group.iloc[:0]
+        cited = {int(i): value for i, value in zip(indexed["index"], indexed["failure_case"], strict=True)
+                 if int(i) < len(frame)}  # fmt: skip
         whole_table_verdict = len(failures) == 1 and str(failures[0]) in ("False", "0")
-        where = f": {_rows_text(rows, dates)}" if rows and not whole_table_verdict else ""
-        lines.append(f"  {subject} fails {check}{where}")
-    return "\n".join(lines)
+        show_values = subject not in ("table", "column 'date'", "column 'snapshot_date'")
+        where = f": {_rows_text(cited, dates, lines, show_values)}" if cited and not whole_table_verdict else ""
+        out.append(f"  {subject} fails {check}{where}")
+    return "\n".join(out)
 
 
 def _date_column(frame) -> list | None:
@@ -329,11 +359,18 @@ def _date_column(frame) -> list | None:
     return None
 
 
-def _rows_text(rows: list[int], dates: list | None) -> str:
+def _rows_text(cited: dict[int, object], dates: list | None, lines: np.ndarray | None, show_values: bool) -> str:
+    """ "2 row(s): 150 (2020-08-03) = inf, 152 (2020-08-05) = nan" (or "line(s): 152 ..." with file lines)."""
+    rows = sorted(cited)
     shown = rows[:MAX_ROWS_LISTED]
     more = f" and {len(rows) - len(shown)} more" if len(rows) > len(shown) else ""
-    if dates is not None:
-        labels = [f"{r} ({pd.Timestamp(dates[r]).date()})" if 0 <= r < len(dates) else str(r) for r in shown]
-    else:
-        labels = [str(r) for r in shown]
-    return f"{len(rows)} row(s): " + ", ".join(labels) + more
+    labels = []
+    for r in shown:
+        label = str(lines[r]) if lines is not None else str(r)
+        if dates is not None and 0 <= r < len(dates) and not pd.isna(dates[r]):
+            label += f" ({pd.Timestamp(dates[r]).date()})"
+        if show_values:
+            label += f" = {cited[r]!r}" if isinstance(cited[r], str) else f" = {cited[r]}"
+        labels.append(label)
+    unit = "line(s)" if lines is not None else "row(s)"
+    return f"{len(rows)} {unit}: " + ", ".join(labels) + more

@@ -51,7 +51,8 @@ def test_bad_prices_name_the_file_column_and_rows(files):
     prices_path.write_text("\n".join(text))
     with pytest.raises(
         DataValidationError,
-        match=rf"{prices_path}: invalid data\n  column 'close' fails greater_than\(0\): 1 row\(s\): 4",
+        match=rf"{prices_path}: invalid data\n.*\n  column 'close' fails greater_than\(0\): "
+        r"1 line\(s\): 6 \(2020-01-07\) = -3.0",
     ):
         load_market_data(cfg(prices_path, chains_path), seed=0)
 
@@ -84,6 +85,6 @@ def test_a_bad_index_value_names_the_file_and_row(files, tmp_path):
     path = tmp_path / "indices.csv"
     path.write_text("date,VIX\n2020-01-02,12.5\n2020-01-03,-1\n")
     with pytest.raises(
-        DataValidationError, match=r"indices.csv: invalid data\n.*positive.*1 row\(s\): 1 \(2020-01-03\)"
+        DataValidationError, match=r"indices.csv: invalid data\n.*positive.*1 line\(s\): 3 \(2020-01-03\)"
     ):
         load_market_data(cfg(*files, indices_path=str(path)), seed=0)

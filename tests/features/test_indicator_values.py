@@ -209,3 +209,12 @@ def test_every_feature_has_a_known_value_test(features):
         "bb_width", "rvol_21d", "atr_pct", "parkinson_vol_21d", "garman_klass_vol_21d", "volume_z", "obv_flow_21d",
     }  # fmt: skip
     assert set(features.columns) - {"date"} == checked
+
+
+@pytest.mark.parametrize("rows", [1, 150])
+def test_a_history_shorter_than_the_warm_up_is_a_clear_error(bars, rows):
+    from spyglass.errors import DataError
+
+    cfg = CFG | {"sma_windows": [10, 200]}
+    with pytest.raises(DataError, match=rf"{rows} bars are too few .* needs at least 200 "):
+        technical_features(bars.head(rows), cfg)

@@ -4,7 +4,7 @@ Prices CSV: date, open, high, low, close, adj_close (optional: = close when abse
 matched case-insensitively ("Adj Close" works). Chains CSV: the OptionChainSchema columns, one row per quote
 (snapshot_time optional), any number of snapshot dates (appended to the store, replacing those dates only).
 Indices CSV (optional): date + implied-volatility index closes (spyglass.data.vol_indices.read_indices_csv).
-Errors name the file, the column and the rows at fault.
+Errors name the file, the column, the file lines and the raw text at fault (spyglass.data.files).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pandas as pd
 import polars as pl
 
 from spyglass.data import MarketData
+from spyglass.data.files import DataFileError, lines_text, read_csv_text
 from spyglass.data.simulated import window
 from spyglass.data.vol_indices import read_indices_csv
 from spyglass.schemas import OptionChainSchema, PricesSchema, validate
@@ -31,26 +32,42 @@ def _existing(path: str | None, what: str) -> Path:
     return file
 
 
+PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
+CHAIN_NUMBERS = ("strike", "bid", "ask", "last", "volume", "open_interest", "provider_iv", "underlying_price")
+CHAIN_COLUMNS = ("snapshot_date", "expiry", "option_type", "strike", "bid", "ask", "last", "last_trade_date",
+                 "volume", "open_interest", "provider_iv", "underlying_price")  # fmt: skip
+
+
 def read_prices_csv(path: str | Path) -> pd.DataFrame:
-    """Bars from a CSV file, standardised and validated (errors name the file)."""
-    raw = pd.read_csv(path)
-    raw.columns = [str(c).strip().lower().replace(" ", "_") for c in raw.columns]
-    if "adj_close" not in raw and "close" in raw:
-        raw["adj_close"] = raw["close"]
-    if "date" in raw:
-        raw["date"] = pd.to_datetime(raw["date"], errors="coerce")
-    return validate(raw, PricesSchema, path)
+    """Bars from a CSV file, standardised and validated (errors name the file, lines and raw text)."""
+    text = read_csv_text(path)
+    text.cells.columns = [c.lower().replace(" ", "_") for c in text.cells.columns]
+    if "adj_close" not in text.cells and "close" in text.cells:
+        text.cells["adj_close"] = text.cells["close"]
+    text.require(("date", *PRICE_COLUMNS), "daily bars")
+    optional = [c for c in ("risk_free_daily",) if c in text.cells]
+    bars = pd.DataFrame({"date": text.dates("date")} | {c: text.numbers(c) for c in (*PRICE_COLUMNS, *optional)})
+    return validate(bars, PricesSchema, path, text.lines)
 
 
 def read_chains_csv(path: str | Path) -> pl.DataFrame:
-    """Option quotes from a CSV file, dates parsed, validated against OptionChainSchema."""
-    raw = pl.read_csv(path, infer_schema_length=10_000)
-    dates = [pl.col(c).cast(pl.Utf8).str.to_date(strict=False) for c in DATE_COLUMNS if c in raw.columns]
-    if "snapshot_time" in raw.columns:  # ISO timestamps; naive ones are taken as UTC
-        stamp = pl.col("snapshot_time").cast(pl.Utf8).str.to_datetime(time_unit="us", time_zone="UTC", strict=False)
+    """Option quotes from a CSV file, dates parsed, validated against OptionChainSchema. snapshot_time is
+    optional (ISO timestamps; naive ones are taken as UTC)."""
+    text = read_csv_text(path)
+    text.require(CHAIN_COLUMNS, "option quotes")
+    columns = {c: text.dates(c).dt.date for c in DATE_COLUMNS} | {c: text.numbers(c) for c in CHAIN_NUMBERS}
+    quotes = pl.from_pandas(pd.DataFrame(columns | {"option_type": text.cells["option_type"].str.strip()}))
+    if "snapshot_time" in text.cells:
+        stamps = pl.Series(text.cells["snapshot_time"].str.strip(), dtype=pl.Utf8)
+        parsed = stamps.str.to_datetime(time_unit="us", time_zone="UTC", strict=False)
+        bad = (stamps.is_not_null() & parsed.is_null()).to_numpy()
+        if bad.any():
+            raise DataFileError(f"{path}: column 'snapshot_time' has {int(bad.sum())} timestamp(s) that do not "
+                                f"parse: {lines_text(text.lines[bad], stamps.filter(bad).to_list())}")  # fmt: skip
+        quotes = quotes.with_columns(snapshot_time=parsed)
     else:
-        stamp = pl.lit(None, dtype=pl.Datetime("us", "UTC"))
-    return validate(raw.with_columns(*dates, snapshot_time=stamp), OptionChainSchema, path)
+        quotes = quotes.with_columns(snapshot_time=pl.lit(None, dtype=pl.Datetime("us", "UTC")))
+    return validate(quotes.select(*CHAIN_COLUMNS, "snapshot_time"), OptionChainSchema, path, text.lines)
 
 
 def load(data_cfg: dict, seed: int) -> MarketData:

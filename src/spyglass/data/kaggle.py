@@ -22,6 +22,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from spyglass.data import MarketData
+from spyglass.data.files import DataFileError, read_csv_text
 from spyglass.data.simulated import window
 from spyglass.schemas import validate
 
@@ -49,14 +50,19 @@ class HullTrainSchema(pa.DataFrameModel):
         return step.isna() | (step == 1)
 
 
+REQUIRED_COLUMNS = ["date_id", "forward_returns", "risk_free_rate", *FEATURE_COLUMNS]
+
+
 def read_hull_csv(path: str | Path) -> pd.DataFrame:
-    """The file, validated (errors name the file, column and rows); missing feature families are an error."""
-    frame = pd.read_csv(path)
-    missing = [c for c in FEATURE_COLUMNS if c not in frame]
+    """The file, validated (errors name the file, column, lines and raw text); a missing column is an error."""
+    text = read_csv_text(path)
+    missing = [c for c in REQUIRED_COLUMNS if c not in text.cells]
     if missing:
-        raise ValueError(f"{path}: not the Hull Tactical train.csv schema; missing columns {missing[:8]}"
-                         f"{' ...' if len(missing) > 8 else ''}")  # fmt: skip
-    return validate(frame.sort_values("date_id").reset_index(drop=True), HullTrainSchema, path)
+        raise DataFileError(f"{path}: not the Hull Tactical train.csv schema; missing column(s) "
+                            f"{', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}")  # fmt: skip
+    frame = pd.DataFrame({column: text.numbers(column) for column in text.cells.columns})
+    order = np.argsort(frame["date_id"].to_numpy(), kind="stable")
+    return validate(frame.iloc[order].reset_index(drop=True), HullTrainSchema, path, text.lines[order])
 
 
 def hull_market_data(frame: pd.DataFrame, origin_date: str) -> MarketData:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spyglass.data.files import read_csv_text
 from spyglass.schemas import VolIndicesSchema, validate
 
 # Yahoo tickers of CBOE's indices and the column each becomes.
@@ -27,9 +28,9 @@ def index_column(ticker: str) -> str:
 def read_indices_csv(path: str | Path) -> pd.DataFrame:
     """date + index columns from a CSV file. Headers may be spyglass's columns (vix_30d) or the indices' tickers
     with or without '^' (VIX, ^VIX3M), in any case; errors name the file, the column and the rows."""
-    raw = pd.read_csv(path)
+    table_text = read_csv_text(path)
     names = {}
-    for header in raw.columns:
+    for header in table_text.cells.columns:
         text = str(header).strip()
         if text.lower() == "date":
             names[header] = "date"
@@ -37,7 +38,8 @@ def read_indices_csv(path: str | Path) -> pd.DataFrame:
             names[header] = text.lower()
         else:
             names[header] = index_column(text if text.startswith("^") else f"^{text}")
-    table = raw.rename(columns=names)
-    if "date" in table:
-        table["date"] = pd.to_datetime(table["date"], errors="coerce")
-    return validate(table, VolIndicesSchema, path)
+    table_text.cells = table_text.cells.rename(columns=names)
+    table_text.require(["date"], "index closes")
+    columns = {name: table_text.numbers(name) for name in table_text.cells.columns if name != "date"}
+    table = pd.DataFrame({"date": table_text.dates("date")} | columns)
+    return validate(table, VolIndicesSchema, path, table_text.lines)

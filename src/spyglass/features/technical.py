@@ -120,6 +120,16 @@ def returns(bars: pd.DataFrame, cfg: dict) -> dict[str, pd.Series]:
     return out
 
 
+def longest_window(cfg: dict) -> int:
+    """Bars the slowest configured indicator needs for its first value (pandas-ta computes nothing on fewer)."""
+    windows = [*cfg["sma_windows"], *cfg["ema_windows"], cfg["macd"]["slow"] + cfg["macd"]["signal"],
+               2 * cfg["adx_length"], cfg["rsi_length"], cfg["stoch"]["k"] + 2 * cfg["stoch"]["d"],
+               *cfg["roc_windows"], cfg["bbands"]["length"], cfg["atr_length"], *cfg["vol_windows"],
+               *cfg["range_vol_windows"], cfg["volume_zscore_window"], *cfg["obv_windows"], *cfg["return_windows"],
+               *cfg["return_lags"]]  # fmt: skip
+    return int(max(windows))
+
+
 def technical_features(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     """Indicator columns of the configured groups for each date of `prices` (PricesSchema); NaN in warm-up."""
     unknown = set(cfg["groups"]) - set(TECHNICAL_GROUPS)
@@ -127,6 +137,10 @@ def technical_features(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
         raise ConfigError(
             f"unknown technical feature group(s) {sorted(unknown)}; choose from {sorted(TECHNICAL_GROUPS)}"
         )
+    needed = longest_window(cfg)
+    if len(prices) < needed:
+        raise DataError(f"{len(prices)} bars are too few for the configured indicators: the slowest needs "
+                        f"at least {needed} (features.technical); fetch a longer history")  # fmt: skip
     columns: dict[str, pd.Series] = {}
     for name in cfg["groups"]:
         columns |= TECHNICAL_GROUPS[name](prices, cfg)
@@ -139,7 +153,9 @@ def ta_feature_table(prices: pd.DataFrame, cfg: dict, risk_free_rate: float) -> 
     table["target_ret_1d"] = forward_excess_return(prices["adj_close"], daily_risk_free(prices, risk_free_rate))
     feature_columns = [c for c in table.columns if c not in ("date", "target_ret_1d")]
     complete = table[feature_columns].replace([np.inf, -np.inf], np.nan).notna().all(axis=1)
-    first_complete = int(np.argmax(complete.to_numpy())) if complete.any() else len(table)
+    if not complete.any():
+        raise DataError(f"no day of the {len(table)} bars has every technical feature: too few for the warm-up")
+    first_complete = int(np.argmax(complete.to_numpy()))
     table = table.iloc[first_complete:].reset_index(drop=True)
     incomplete = ~complete.iloc[first_complete:].to_numpy()
     if incomplete.any():

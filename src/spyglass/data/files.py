@@ -1,0 +1,102 @@
+"""The user's CSV files, read strictly: text in, typed columns out.
+
+Every problem is one DataFileError naming the file, the line (the header is line 1, the first data row line 2)
+and the raw text at fault: an empty file, bytes that are not UTF-8, a header without rows, a missing column, a
+date or number that does not parse. Nothing is guessed: a cell either parses or is reported.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spyglass.errors import DataError
+
+MAX_LISTED = 5
+HEADER_LINES = 1
+# A trailing UTC offset or Z: the calendar date is taken as written, in the file's own time zone.
+UTC_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+
+class DataFileError(DataError):
+    """A file that cannot be read as the table it should hold; the message names file, lines and raw text."""
+
+
+@dataclass
+class CsvText:
+    """A CSV file's cells as text (NaN for empty cells) and the file line each row came from."""
+
+    path: Path
+    cells: pd.DataFrame
+    lines: np.ndarray
+
+    def require(self, columns: list[str] | tuple[str, ...], what: str) -> None:
+        """DataFileError unless every column is present."""
+        missing = [c for c in columns if c not in self.cells]
+        if missing:
+            raise DataFileError(
+                f"{self.path}: missing column(s) {', '.join(missing)} for {what} "
+                f"(the header has {', '.join(map(str, self.cells.columns))})"
+            )
+
+    def dates(self, column: str) -> pd.Series:
+        """The column as dates (midnight, no time zone); a date with a UTC offset keeps its written calendar day."""
+        text = self.cells[column].str.strip()
+        local = text.str.replace(UTC_OFFSET, "", regex=True)
+        parsed = pd.to_datetime(local, errors="coerce")  # one format, inferred from the first cell
+        retry = local.notna() & parsed.isna()
+        if retry.any():  # cells written another way parse one by one
+            parsed[retry] = pd.to_datetime(local[retry], errors="coerce", format="mixed")
+        self._refuse(text.notna() & parsed.isna(), column, "date(s) that do not parse")
+        return parsed.dt.normalize()
+
+    def numbers(self, column: str) -> pd.Series:
+        """The column as floats (empty cells NaN; "inf" stays inf for the schema to refuse with its line)."""
+        text = self.cells[column].str.strip()
+        parsed = pd.to_numeric(text, errors="coerce")
+        self._refuse(text.notna() & parsed.isna(), column, "value(s) that are not numbers")
+        return parsed.astype(float)
+
+    def _refuse(self, bad: pd.Series, column: str, what: str) -> None:
+        if bad.any():
+            raise DataFileError(f"{self.path}: column {column!r} has {int(bad.sum())} {what}: "
+                                + lines_text(self.lines[bad.to_numpy()], self.cells.loc[bad, column]))  # fmt: skip
+
+
+def lines_text(lines: np.ndarray, raw: pd.Series | list) -> str:
+    """ "line 5 '2020-13-45', line 9 'abc' and 3 more"."""
+    shown = [f"line {line} {value!r}" for line, value in zip(lines[:MAX_LISTED], list(raw)[:MAX_LISTED], strict=True)]
+    more = f" and {len(lines) - MAX_LISTED} more" if len(lines) > MAX_LISTED else ""
+    return ", ".join(shown) + more
+
+
+def read_csv_text(path: str | Path) -> CsvText:
+    """The cells of a CSV file as text; headers stripped. Raises FileNotFoundError or DataFileError."""
+    path = Path(path)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataFileError(f"{path}: the file is empty ({len(raw)} bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        line_end = raw.find(b"\n", exc.start)
+        context = raw[line_start : line_end if line_end >= 0 else len(raw)]
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataFileError(f"{path}, line {line}: not UTF-8 text (byte {raw[exc.start:exc.start + 1]!r} in "
+                            f"{context.decode('utf-8', 'replace')!r}); save the file as UTF-8") from None  # fmt: skip
+    try:
+        cells = pd.read_csv(io.StringIO(text), dtype=str, skip_blank_lines=False)
+    except pd.errors.ParserError as exc:
+        raise DataFileError(f"{path}: not a well-formed CSV file: {exc}") from None
+    lines = np.arange(len(cells)) + HEADER_LINES + 1
+    filled = cells.notna().any(axis=1).to_numpy()
+    cells, lines = cells[filled].reset_index(drop=True), lines[filled]
+    if cells.empty:
+        raise DataFileError(f"{path}: a header ({', '.join(map(str, cells.columns))}) but no data rows")
+    cells.columns = [str(c).strip() for c in cells.columns]
+    return CsvText(path, cells, lines)
