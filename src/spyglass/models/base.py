@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 from typing import Any
 
 from sklearn.base import RegressorMixin
@@ -44,6 +45,23 @@ def lightgbm_regressor(random_state: int = 0, n_jobs: int = 1, **params: Any) ->
     return LGBMRegressor(
         n_jobs=n_jobs, random_state=random_state, deterministic=True, force_row_wise=True, verbose=-1, **params
     )
+
+
+def portable(model: RegressorMixin) -> RegressorMixin:
+    """The fitted model with the thread count it records set to 1, in place: XGBoost and LightGBM write the
+    count they trained with into the saved booster, so without this a model's bytes (and DVC hash) would depend
+    on the training machine's cores, while its predictions do not. Predictions are unchanged."""
+    estimator = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    if "n_jobs" in estimator.get_params():
+        estimator.set_params(n_jobs=1)
+    if hasattr(estimator, "get_booster"):  # XGBoost
+        estimator.get_booster().set_param({"nthread": 1})
+    if hasattr(estimator, "booster_"):  # LightGBM: the count sits in the model text; rebuild from it
+        from lightgbm import Booster
+
+        text = re.sub(r"\[num_threads: \d+\]", "[num_threads: 1]", estimator.booster_.model_to_string())
+        estimator._Booster = Booster(model_str=text)  # the sklearn wrapper keeps its booster here
+    return model
 
 
 def build_estimator(

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from spyglass.io import json_text, write_with
+from spyglass.models.base import portable
 
 LIBRARIES = ("scikit-learn", "xgboost-cpu", "lightgbm", "numpy", "pandas", "spyglass")
 
@@ -61,9 +62,10 @@ class FeatureMismatchError(ValueError):
 
 
 def save_models(directory: Path, models: dict[str, Any], manifest: dict[str, Any]) -> None:
-    """Write each fitted model as <name>.joblib, the manifest, and the best params beside them."""
+    """Write each fitted model as <name>.joblib (machine-independent bytes: see `portable`), the manifest, and
+    the best params beside them."""
     for name, model in models.items():
-        joblib.dump(model, directory / f"{name}.joblib")
+        joblib.dump(portable(model), directory / f"{name}.joblib")
     (directory / "manifest.json").write_text(json_text(manifest))
     best = {name: entry["params"] for name, entry in manifest["models"].items()}
     (directory / "best_params.json").write_text(json_text(best))
