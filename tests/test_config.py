@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
+from conftest import REPO_ROOT
 from spyglass.config import compose, composed_yaml, load_config, to_plain
 from spyglass.models.base import build_estimator
 from spyglass.strategy.allocation import SIZING_METHODS
@@ -72,3 +75,98 @@ def test_config_module_prints_the_composition(repo_root):
         check=True,
     ).stdout
     assert OmegaConf.create(out).backtest.cost_bps == 9
+
+
+def build_allocation(cfg: dict, market) -> int:
+    from spyglass.strategy.allocation import get_allocations
+
+    dates = market.prices["date"].iloc[-300:]
+    predictions = pd.DataFrame({"date": dates, "prediction": np.linspace(-2e-4, 4e-4, len(dates))})
+    allocations = get_allocations(predictions, market.prices, cfg["allocation"])
+    assert allocations["allocation"].between(cfg["allocation"]["min_position"], cfg["allocation"]["max_position"]).all()
+    return len(allocations)
+
+
+def build_tuned_model(cfg: dict, market) -> int:
+    from spyglass.models.cv import walk_forward_splits
+    from spyglass.models.oof import fit_base_model
+    from spyglass.models.training import base_model_specs
+    from spyglass.models.tuning import TuningSpec
+
+    tuning = cfg["tuning"] | {"n_trials": min(cfg["tuning"]["n_trials"], 2)}
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(400, 5)), rng.normal(0, 0.01, 400)
+    spec = next(s for s in base_model_specs(cfg) if s.name == "elasticnet")
+    search = (
+        TuningSpec(tuning["n_trials"], 2, 1, 5, None, bool(tuning["prune"]))
+        if "elasticnet" in tuning["models"]
+        else None
+    )
+    result = fit_base_model(spec, x, y, walk_forward_splits(400, 2, 200, 5, 1), 0, search)
+    assert np.isfinite(result.oof[-100:]).all()
+    return len(result.trials)
+
+
+def build_market(cfg: dict, market) -> int:
+    from spyglass.data import load_market_data
+
+    loaded = load_market_data(cfg["data"] | {"start": "2012-01-03", "end": "2014-12-31"}, cfg["seed"])
+    assert loaded.chains is not None and loaded.chains.height > 0 and loaded.vol_indices is not None
+    return len(loaded.prices)
+
+
+def build_folds(cfg: dict, market) -> int:
+    from spyglass.models.training import outer_folds
+
+    return len(outer_folds(2000, cfg["cv"]))
+
+
+def build_stack(cfg: dict, market) -> int:
+    from spyglass.models.meta import stacked_predictions
+
+    rng = np.random.default_rng(1)
+    target = rng.normal(0, 0.01, 600)
+    oof = pd.DataFrame({"date": pd.bdate_range("2015-01-01", periods=600), "target": target,
+                        "pred_a": target + rng.normal(0, 0.02, 600), "pred_b": rng.normal(0, 0.01, 600)})  # fmt: skip
+    return len(stacked_predictions(oof, cfg["meta"] | {"min_train": 200}, cfg["cv"]["gap"], cfg["cv"]["embargo"]).oof)
+
+
+def build_backtest(cfg: dict, market) -> int:
+    from spyglass.backtest.engine import run_backtest
+
+    allocations = pd.DataFrame({"date": market.prices["date"].iloc[-50:], "allocation": 1.0})
+    costs = cfg["backtest"]
+    daily = run_backtest(allocations, market.prices, costs["cost_bps"], 0.0, costs["slippage_bps"])
+    return len(daily)
+
+
+def build_features(cfg: dict, market) -> int:
+    from spyglass.features.technical import ta_feature_table
+
+    return len(ta_feature_table(market.prices, cfg["features"]["technical"], cfg["data"]["risk_free_rate"]))
+
+
+def build_paths(cfg: dict, market) -> int:
+    roots = ("data/", "metrics", "plots", "reports")
+    assert all(str(path).startswith(roots) for path in cfg["paths"].values()), cfg["paths"]
+    return len(cfg["paths"])
+
+
+BUILDERS = {"allocation": build_allocation, "tuning": build_tuned_model, "cv": build_folds, "meta": build_stack,
+            "backtest": build_backtest, "features": build_features, "paths": build_paths}  # fmt: skip
+OFFLINE_SOURCES = ["sample", "synthetic"]  # csv, kaggle and yfinance need files or recordings: tests/data/
+
+
+@pytest.mark.parametrize(
+    ("group", "option"),
+    [(group, p.stem) for group in BUILDERS for p in sorted((REPO_ROOT / "conf" / group).glob("*.yaml"))]
+    + [("data", source) for source in OFFLINE_SOURCES],
+)
+def test_every_config_option_builds_something_real(repo_root, synthetic_market, group, option):
+    cfg = to_plain(compose([f"{group}={option}"], repo_root / "conf"))
+    builder = build_market if group == "data" else BUILDERS[group]
+    built = builder(cfg, synthetic_market)
+    if (group, option) == ("tuning", "none"):
+        assert built == 0  # no search: fixed params, no trials
+    else:
+        assert built > 0, f"{group}={option} built nothing"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spyglass.backtest.metrics import METRICS, NotApplicable, ReturnSeries, compute_metrics
+from spyglass.backtest.metrics import METRICS, NotApplicable, ReturnSeries, compute_metrics, expected_max_sharpe
 
 RETURNS = np.array([0.1, -0.2, 0.05, 0.0])
 POSITIONS = np.array([1.0, 1.0, 0.5, 0.0])
@@ -16,16 +16,18 @@ def test_every_metric_is_documented_and_titled():
 
 
 def test_cagr_and_vol_by_hand():
-    growth = 1.1 * 0.8 * 1.05
-    assert METRICS["cagr"].compute(S) == pytest.approx(growth ** (4 / 4) - 1)
-    assert METRICS["ann_vol"].compute(S) == pytest.approx(np.std(RETURNS, ddof=1) * 2)
+    # growth 1.1 * 0.8 * 1.05 = 0.924 over 4 periods of a 4-period year
+    assert METRICS["cagr"].compute(S) == pytest.approx(-0.076, abs=1e-12)
+    # mean -0.0125; squared deviations 0.01265625 + 0.03515625 + 0.00390625 + 0.00015625 = 0.051875; / 3; sqrt; x 2
+    assert METRICS["ann_vol"].compute(S) == pytest.approx(0.2629955640, rel=1e-9)
 
 
 def test_sharpe_and_sortino_use_excess_returns():
-    excess = RETURNS - 0.01
-    assert METRICS["sharpe"].compute(S) == pytest.approx(excess.mean() / excess.std(ddof=1) * 2)
-    downside = np.sqrt(np.mean(np.minimum(excess, 0) ** 2))
-    assert METRICS["sortino"].compute(S) == pytest.approx(excess.mean() / downside * 2)
+    # excess [0.09, -0.21, 0.04, -0.01]: mean -0.0225, sd 0.1314977820 (as above: a shift keeps it)
+    assert METRICS["sharpe"].compute(S) == pytest.approx(-0.0225 / 0.1314977820 * 2, rel=1e-9)
+    assert METRICS["sharpe"].compute(S) == pytest.approx(-0.342211, abs=1e-6)
+    # downside deviation sqrt((0.21^2 + 0.01^2) / 4) = sqrt(0.01105) = 0.1051189802
+    assert METRICS["sortino"].compute(S) == pytest.approx(-0.428086, abs=1e-6)
 
 
 def test_drawdown_and_calmar_by_hand():
@@ -95,6 +97,36 @@ def test_hull_score_does_not_apply_outside_0_2_and_needs_the_market():
     assert compute_metrics(leveraged, ["hull_score", "sharpe"], notes)["hull_score"] is None
     assert list(notes) == ["hull_score"]
     assert np.isnan(METRICS["hull_score"].compute(ReturnSeries(np.array([0.01, 0.02]), np.ones(2))))
+
+
+def test_expected_maximum_of_trials_matches_the_formula_and_the_true_maximum():
+    from statistics import NormalDist
+
+    z, e = NormalDist().inv_cdf, 0.5772156649015329
+    # E[max of N standard normals], exact (order-statistics tables): the approximation is within 3 %
+    exact = {10: 1.538753, 100: 2.507594, 1000: 3.241436}
+    assert expected_max_sharpe(1) == 0.0
+    for n, true_max in exact.items():
+        formula = (1 - e) * z(1 - 1 / n) + e * z(1 - 1 / (n * np.e))
+        assert expected_max_sharpe(n) == pytest.approx(formula, rel=1e-12)
+        assert expected_max_sharpe(n) == pytest.approx(true_max, rel=0.03)
+    assert [round(expected_max_sharpe(n), 4) for n in (2, 10, 100)] == [0.5198, 1.5746, 2.5306]
+
+
+@pytest.mark.parametrize("n_trials", [1, 2, 10, 100, 1000])
+def test_deflated_sharpe_for_several_trial_counts(n_trials):
+    from statistics import NormalDist
+
+    r = np.random.default_rng(2).normal(0.001, 0.01, 1000)
+    t, mean, sd = len(r), r.mean(), r.std(ddof=1)
+    centred = r - mean
+    m2 = (centred**2).mean()
+    skew, kurt = (centred**3).mean() / m2**1.5, (centred**4).mean() / m2**2
+    sr = mean / sd
+    sr0 = {1: 0.0, 2: 0.5197553, 10: 1.5745983, 100: 2.5306029, 1000: 3.2551215}[n_trials] / np.sqrt(t - 1)
+    expected = NormalDist().cdf((sr - sr0) * np.sqrt(t - 1) / np.sqrt(1 - skew * sr + (kurt - 1) / 4 * sr**2))
+    got = METRICS["deflated_sharpe"].compute(ReturnSeries(r, np.ones(t), n_trials=n_trials))
+    assert got == pytest.approx(expected, abs=1e-6)
 
 
 def test_deflated_sharpe_by_hand_and_it_falls_with_more_trials():

@@ -87,6 +87,15 @@ def test_meta_learner_weights_the_informative_model_and_is_walk_forward():
     assert (make_meta_learner(True, True).fit(base, -target).coef_ >= 0).all()
 
 
+def test_signal_metrics_ic_and_rank_ic_by_hand():
+    # x - mean = [-2, -1, 0, 1, 2]; y - mean = [-0.02, 0, -0.01, 0.02, 0.01]: sum of products 0.08,
+    # sum of squares 10 and 0.001, so IC = 0.08 / sqrt(0.01) = 0.8; ranks of y [1, 3, 2, 5, 4]: 1 - 6*4/120 = 0.8
+    m = signal_metrics(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([0.01, 0.03, 0.02, 0.05, 0.04]))
+    assert m["ic"] == pytest.approx(0.8, abs=1e-12) and m["rank_ic"] == pytest.approx(0.8, abs=1e-12)
+    anti = signal_metrics(np.array([3.0, 2.0, 1.0, np.nan]), np.array([0.01, 0.02, 0.03, 0.04]))
+    assert anti["ic"] == pytest.approx(-1.0) and anti["n"] == 3  # rows with a missing prediction are dropped
+
+
 def test_signal_metrics_by_hand():
     m = signal_metrics(np.array([1.0, 2.0, 3.0, -1.0]), np.array([2.0, 4.0, 6.0, 1.0]))
     assert m["rmse"] == pytest.approx(np.sqrt((1 + 4 + 9 + 4) / 4))

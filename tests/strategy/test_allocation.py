@@ -28,13 +28,16 @@ def market(n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     return prices, predictions
 
 
-def test_kelly_position_is_fraction_times_mu_over_variance():
-    prices, predictions = market()
-    out = get_allocations(predictions, prices, CFG)
-    variance = prices["adj_close"].pct_change().pow(2).ewm(halflife=10, min_periods=10).mean()
-    expected = 0.5 * predictions.set_index("date")["prediction"] / variance.set_axis(prices["date"])
-    np.testing.assert_allclose(out["allocation_raw"], expected.reindex(out["date"]).to_numpy())
-    np.testing.assert_allclose(out["vol_estimate"] ** 2 / 252, variance.set_axis(prices["date"]).reindex(out["date"]))
+def test_kelly_position_by_hand():
+    # returns +1 %, -2 %, +1 %; EWMA of squared returns with half-life 1 day (weights 1, 1/2, 1/4, normalised):
+    # day 1: 1e-4; day 2: (0.5 * 1e-4 + 4e-4) / 1.5 = 3e-4; day 3: (0.25e-4 + 2e-4 + 1e-4) / 1.75 = 1.857142857e-4
+    dates = pd.bdate_range("2020-01-01", periods=4)
+    prices = pd.DataFrame({"date": dates, "adj_close": [100.0, 101.0, 98.98, 99.9698]})
+    predictions = pd.DataFrame({"date": dates[1:], "prediction": [1e-4, 1e-4, 6e-4]})
+    out = get_allocations(predictions, prices, {**CFG, "vol_halflife": 1})
+    # Kelly 0.5 * mu / variance: 0.5, 1/6, 0.5 * 6e-4 / 1.857142857e-4 = 1.6153846
+    np.testing.assert_allclose(out["allocation_raw"], [0.5, 1 / 6, 1.6153846154], rtol=1e-8)
+    np.testing.assert_allclose(out["vol_estimate"], np.sqrt(np.array([1e-4, 3e-4, 1.857142857e-4]) * 252), rtol=1e-8)
 
 
 def test_positions_are_clipped_to_bounds_and_steps_kept():

@@ -160,13 +160,25 @@ def hull_score(s: ReturnSeries) -> float:
     return float(min(sharpe / (vol_penalty * (1.0 + gap**2 / 100)), 1e6))
 
 
+def expected_max_sharpe(n_trials: int) -> float:
+    """E[max] of `n_trials` independent standard normals (Bailey & Lopez de Prado's approximation):
+    (1 - e) z(1 - 1/N) + e z(1 - 1/(N exp(1))), e = Euler-Mascheroni; 0 for one trial. Times the Sharpe
+    estimate's standard error sqrt(1/(T-1)) it is the Sharpe an unskilled search reaches by luck."""
+    from scipy.special import ndtri  # the inverse normal cdf
+
+    n = max(int(n_trials), 1)
+    if n == 1:
+        return 0.0
+    return float((1 - np.euler_gamma) * ndtri(1 - 1 / n) + np.euler_gamma * ndtri(1 - 1 / (n * np.e)))
+
+
 @metric("deflated_sharpe", "Deflated Sharpe ratio (probability)")
 def deflated_sharpe(s: ReturnSeries) -> float:
     """Bailey & Lopez de Prado (2014): P(true Sharpe > SR0) given skew g3 and kurtosis g4 of the excess returns,
     with SR0 the expected maximum Sharpe of `n_trials` unskilled trials (per-period units):
     SR0 = sqrt(1/(T-1)) * ((1 - e) z(1 - 1/N) + e z(1 - 1/(N exp(1)))), e = Euler-Mascheroni, SR0 = 0 when N = 1;
     DSR = Phi((SR - SR0) sqrt(T - 1) / sqrt(1 - g3 SR + (g4 - 1) / 4 SR^2))."""
-    from scipy.special import ndtr, ndtri  # the normal cdf and its inverse (fast ufuncs)
+    from scipy.special import ndtr  # the normal cdf (a fast ufunc)
 
     excess = s.returns - s.rf_daily
     t = len(excess)
@@ -174,12 +186,7 @@ def deflated_sharpe(s: ReturnSeries) -> float:
     if sd == 0 or t < 3:
         return 0.0
     sr = np.mean(excess) / sd
-    n = max(int(s.n_trials), 1)
-    sr0 = 0.0
-    if n > 1:
-        sr0 = np.sqrt(1.0 / (t - 1)) * (
-            (1 - np.euler_gamma) * ndtri(1 - 1 / n) + np.euler_gamma * ndtri(1 - 1 / (n * np.e))
-        )
+    sr0 = np.sqrt(1.0 / (t - 1)) * expected_max_sharpe(s.n_trials)
     centred = excess - np.mean(excess)
     spread = np.sqrt(np.mean(centred**2))  # population moments, as scipy.stats.skew / kurtosis compute them
     g3, g4 = np.mean(centred**3) / spread**3, np.mean(centred**4) / spread**4
