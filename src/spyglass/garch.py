@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.signal import lfilter
 
 from spyglass.errors import DataError
 
@@ -56,6 +55,8 @@ def next_day_variance(returns_pct: np.ndarray, params: GarchParams) -> np.ndarra
     # var_(t+1) = omega + alpha * e_t^2 + beta * var_t : a first-order linear filter, started at the long-run level.
     drive = params.omega + params.alpha * shocks_sq
     initial = np.array([params.beta * params.long_run_variance])
+    from scipy.signal import lfilter  # imported here: scipy.signal takes half a second to load
+
     filtered, _ = lfilter([1.0], [1.0, -params.beta], drive, zi=initial)
     return filtered
 

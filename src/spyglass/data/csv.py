@@ -56,9 +56,9 @@ def read_chains_csv(path: str | Path) -> pl.DataFrame:
     text = read_csv_text(path)
     text.require(CHAIN_COLUMNS, "option quotes")
     columns = {c: text.dates(c).dt.date for c in DATE_COLUMNS} | {c: text.numbers(c) for c in CHAIN_NUMBERS}
-    quotes = pl.from_pandas(pd.DataFrame(columns | {"option_type": text.cells["option_type"].str.strip()}))
+    quotes = pl.from_pandas(pd.DataFrame(columns | {"option_type": text.text("option_type")}))
     if "snapshot_time" in text.cells:
-        stamps = pl.Series(text.cells["snapshot_time"].str.strip(), dtype=pl.Utf8)
+        stamps = pl.Series(text.text("snapshot_time"), dtype=pl.Utf8)
         parsed = stamps.str.to_datetime(time_unit="us", time_zone="UTC", strict=False)
         bad = (stamps.is_not_null() & parsed.is_null()).to_numpy()
         if bad.any():

@@ -28,7 +28,8 @@ class DataFileError(DataError):
 
 @dataclass
 class CsvText:
-    """A CSV file's cells as text (NaN for empty cells) and the file line each row came from."""
+    """A CSV file's cells as pandas' C parser read them (numbers where a whole column is numeric, text
+    otherwise, NaN for empty cells) and the file line each row came from."""
 
     path: Path
     cells: pd.DataFrame
@@ -43,9 +44,14 @@ class CsvText:
                 f"(the header has {', '.join(map(str, self.cells.columns))})"
             )
 
+    def text(self, column: str) -> pd.Series:
+        """The column's cells as stripped strings (NaN where empty)."""
+        cells = self.cells[column]
+        return cells.where(cells.isna(), cells.astype(str).str.strip())
+
     def dates(self, column: str) -> pd.Series:
         """The column as dates (midnight, no time zone); a date with a UTC offset keeps its written calendar day."""
-        text = self.cells[column].str.strip()
+        text = self.text(column)
         local = text.str.replace(UTC_OFFSET, "", regex=True)
         parsed = pd.to_datetime(local, errors="coerce")  # one format, inferred from the first cell
         retry = local.notna() & parsed.isna()
@@ -56,7 +62,9 @@ class CsvText:
 
     def numbers(self, column: str) -> pd.Series:
         """The column as floats (empty cells NaN; "inf" stays inf for the schema to refuse with its line)."""
-        text = self.cells[column].str.strip()
+        if pd.api.types.is_numeric_dtype(self.cells[column]):
+            return self.cells[column].astype(float)  # the C parser read every cell as a number
+        text = self.text(column)
         parsed = pd.to_numeric(text, errors="coerce")
         self._refuse(text.notna() & parsed.isna(), column, "value(s) that are not numbers")
         return parsed.astype(float)
@@ -90,7 +98,7 @@ def read_csv_text(path: str | Path) -> CsvText:
         raise DataFileError(f"{path}, line {line}: not UTF-8 text (byte {raw[exc.start:exc.start + 1]!r} in "
                             f"{context.decode('utf-8', 'replace')!r}); save the file as UTF-8") from None  # fmt: skip
     try:
-        cells = pd.read_csv(io.StringIO(text), dtype=str, skip_blank_lines=False)
+        cells = pd.read_csv(io.StringIO(text), skip_blank_lines=False, low_memory=False)
     except pd.errors.ParserError as exc:
         raise DataFileError(f"{path}: not a well-formed CSV file: {exc}") from None
     lines = np.arange(len(cells)) + HEADER_LINES + 1

@@ -27,6 +27,7 @@ import math
 import time
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -98,30 +99,31 @@ def clean_bars(bars: pd.DataFrame, ticker: str) -> tuple[pd.DataFrame, dict]:
     return kept, {"bars_dropped": dropped, "volumes_filled": filled}
 
 
+# The first of Yahoo's numeric quote columns, by OptionChainSchema name (the rest follow last_trade_date).
+YAHOO_NUMBERS = {"strike": "strike", "bid": "bid", "ask": "ask", "last": "lastPrice"}
+
+
 def chain_rows(
     calls: pd.DataFrame, puts: pd.DataFrame, expiry: str, snapshot_date: dt.date, spot: float, quoted: dt.datetime
 ) -> pl.DataFrame:
     """One expiry's quotes in the OptionChainSchema layout (NaN volume stays null; zero bids stay zero)."""
-    parts = []
-    for option_type, quotes in (("call", calls), ("put", puts)):
-        trade_time = pd.to_datetime(quotes["lastTradeDate"], utc=True)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "option_type": option_type,
-                    "strike": quotes["strike"].astype(float),
-                    "bid": quotes["bid"].astype(float),
-                    "ask": quotes["ask"].astype(float),
-                    "last": quotes["lastPrice"].astype(float),
-                    "last_trade_date": trade_time.dt.tz_convert(None).dt.normalize(),
-                    "volume": quotes["volume"].astype(float),
-                    "open_interest": quotes["openInterest"].astype(float),
-                    "provider_iv": quotes["impliedVolatility"].astype(float),
-                }
-            )
-        )
-    rows = pd.concat(parts, ignore_index=True)
-    return pl.from_pandas(rows, nan_to_null=True).with_columns(
+    quotes = pd.concat([calls, puts], ignore_index=True)
+    trade_day = pd.to_datetime(quotes["lastTradeDate"], utc=True).dt.tz_convert(None).dt.normalize()
+
+    def numbers(column: str) -> pl.Series:
+        return pl.Series(quotes[column].to_numpy(dtype=float), nan_to_null=True)
+
+    rows = pl.DataFrame(
+        {
+            "option_type": np.repeat(["call", "put"], [len(calls), len(puts)]),
+            **{name: numbers(column) for name, column in YAHOO_NUMBERS.items()},
+            "last_trade_date": trade_day.to_numpy(),
+            "volume": numbers("volume"),
+            "open_interest": numbers("openInterest"),
+            "provider_iv": numbers("impliedVolatility"),
+        }
+    )
+    return rows.with_columns(
         snapshot_date=pl.lit(snapshot_date, dtype=pl.Date),
         snapshot_time=pl.lit(quoted, dtype=pl.Datetime("us", "UTC")),
         expiry=pl.lit(pd.Timestamp(expiry).date(), dtype=pl.Date),
