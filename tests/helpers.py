@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from omegaconf import OmegaConf
 
 from spyglass.backtest.engine import backtest_with_benchmarks
 from spyglass.data import MarketData
@@ -16,6 +19,8 @@ from spyglass.models.meta import MetaTraining, stacked_predictions
 from spyglass.models.training import BaseTraining, base_model_predictions
 from spyglass.options.features import OptionsAnalytics, options_feature_table
 from spyglass.strategy.allocation import get_allocations
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def good_prices(n: int = 6) -> pd.DataFrame:
@@ -58,3 +63,29 @@ def run_pipeline(market: MarketData, cfg: dict) -> PipelineRun:
     allocations = get_allocations(meta.oof, market.prices, cfg["allocation"])
     daily = backtest_with_benchmarks(allocations, market.prices, 2.0, cfg["data"]["risk_free_rate"])
     return PipelineRun(options, analytics, ta, vol_index, base, meta, allocations, daily)
+
+
+def run_stage_script(repo_root, monkeypatch, stage: str, overrides: list[str]) -> None:
+    """Run stages/<stage>.py's main through the shared stage shell, from the repo root, with Hydra overrides."""
+    from spyglass.cli import run_stage
+
+    spec = importlib.util.spec_from_file_location(f"{stage}_stage", repo_root / "stages" / f"{stage}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.chdir(repo_root)
+    run_stage(module.main, overrides)
+
+
+def stage_paths(root: Path) -> list[str]:
+    """Overrides putting every stage output (conf/paths) under `root`, as the repo lays them out."""
+    paths = OmegaConf.load(REPO_ROOT / "conf" / "paths" / "default.yaml")
+    return [f"paths.{key}={root}/{value}" for key, value in paths.items()]
+
+
+STAGES = ["fetch", "options_features", "ta_features", "train_base", "ablation", "train_meta", "allocate", "backtest"]
+
+
+def run_stages(repo_root: Path, monkeypatch, overrides: list[str]) -> None:
+    """Every stage in dvc.yaml's order, in this process (no DVC, no interpreter start-up per stage)."""
+    for stage in STAGES:
+        run_stage_script(repo_root, monkeypatch, stage, overrides)

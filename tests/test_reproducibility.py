@@ -31,9 +31,9 @@ def test_options_features_stage_is_byte_identical_across_threads_and_cpu_kernels
 ):
     """The options_features stage (numba kernels in parallel, polars, numpy exp/log) run here, and in a process
     with one numba thread, numba compiled for a generic CPU and numpy without its AVX2/AVX-512 kernels."""
+    from helpers import run_stage_script
     from spyglass.data import snapshot_provenance
     from spyglass.data.store import replace_store
-    from test_stage_errors import run_stage_script
 
     inputs = tmp_path / "in"
     write_parquet(synthetic_market.prices, inputs / "prices.parquet")

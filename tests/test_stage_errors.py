@@ -8,21 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import good_prices
+from helpers import good_prices, run_stage_script
 from spyglass.io import write_parquet
-
-
-def run_stage_script(repo_root, monkeypatch, stage: str, overrides: list[str]) -> None:
-    """Run stages/<stage>.py's main through the shared stage shell, from the repo root, with Hydra overrides."""
-    import importlib.util
-
-    from spyglass.cli import run_stage
-
-    spec = importlib.util.spec_from_file_location(f"{stage}_stage", repo_root / "stages" / f"{stage}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.chdir(repo_root)
-    run_stage(module.main, overrides)
 
 
 def run_ta_stage(repo_root, monkeypatch, tmp_path):

@@ -132,15 +132,19 @@ def vix_history(vix_csv) -> pd.DataFrame:
     return yahoo_history(bars.assign(adj_close=bars["close"], volume=0.0))
 
 
-def yahoo_side(quotes: pl.DataFrame, ticker: str) -> pd.DataFrame:
-    """One expiry's calls or puts (OptionChainSchema rows) in the columns `Ticker.option_chain` answers with."""
+def yahoo_quotes(quotes: pl.DataFrame, ticker: str) -> pd.DataFrame:
+    """Calls or puts (OptionChainSchema rows) in the columns `Ticker.option_chain` answers with."""
     frame = quotes.to_pandas()
-    expiry, kind = pd.Timestamp(frame["expiry"].iloc[0]), "C" if frame["option_type"].iloc[0] == "call" else "P"
-    spot = frame["underlying_price"].iloc[0]
-    in_the_money = frame["strike"] < spot if kind == "C" else frame["strike"] > spot
+    kind = np.where(frame["option_type"] == "call", "C", "P")
+    spot = frame["underlying_price"]
+    in_the_money = np.where(kind == "C", frame["strike"] < spot, frame["strike"] > spot)
+    expiry = pd.to_datetime(frame["expiry"]).dt.strftime("%y%m%d")
     return pd.DataFrame(
         {
-            "contractSymbol": [f"{ticker}{expiry:%y%m%d}{kind}{round(k * 1000):08d}" for k in frame["strike"]],
+            "contractSymbol": ticker
+            + expiry
+            + kind
+            + (frame["strike"] * 1000).round().astype(np.int64).map("{:08d}".format),
             "lastTradeDate": pd.to_datetime(frame["last_trade_date"]).dt.tz_localize("UTC") + pd.Timedelta(hours=20),
             "strike": frame["strike"],
             "lastPrice": frame["last"],
@@ -165,12 +169,22 @@ def record_chains(root, ticker: str, chains: pl.DataFrame, horizon_days: int) ->
     from spyglass.data.yahoo_replay import write_chain_answer, write_chain_side
 
     days = []
-    for (day,), snapshot in chains.sort("snapshot_date", "expiry").group_by("snapshot_date", maintain_order=True):
+    chains = chains.sort("snapshot_date", "expiry", "option_type", "strike")
+    fetched = chains.filter((pl.col("expiry") - pl.col("snapshot_date")).dt.total_days() <= horizon_days)
+    answers = yahoo_quotes(fetched, ticker)  # every side of every day at once, split below
+    keys = fetched.select("snapshot_date", "expiry", "option_type").with_row_index()
+    bounds = keys.group_by("snapshot_date", "expiry", "option_type", maintain_order=True).agg(
+        first=pl.col("index").first(), last=pl.col("index").last()
+    )
+    sides: dict[tuple, pd.DataFrame] = {}
+    for day, expiry, option_type, first, last in bounds.iter_rows():
+        sides[day, expiry, option_type] = answers.iloc[first : last + 1].reset_index(drop=True)
+    for (day,), snapshot in chains.group_by("snapshot_date", maintain_order=True):
         listed = [f"{e:%Y-%m-%d}" for e in snapshot["expiry"].unique().sort()]
-        for (expiry,), quotes in snapshot.group_by("expiry", maintain_order=True):
-            if (expiry - day).days <= horizon_days:
-                sides = [yahoo_side(quotes.filter(pl.col("option_type") == side), ticker) for side in ("call", "put")]
-                write_chain_side(root, day, ticker, f"{expiry:%Y-%m-%d}", *sides)
+        for expiry in snapshot["expiry"].unique().sort():
+            if (day, expiry, "call") in sides:
+                write_chain_side(root, day, ticker, f"{expiry:%Y-%m-%d}", sides[day, expiry, "call"],
+                                 sides[day, expiry, "put"])  # fmt: skip
         spot = float(snapshot["underlying_price"][0])
         quoted = dt.datetime.combine(day, dt.time(21, 0), tzinfo=dt.UTC)
         write_chain_answer(root, day, ticker, listed, {"regularMarketPrice": spot}, quoted)

@@ -155,7 +155,7 @@ def test_kaggle_files(tmp_path):
 def test_a_failed_fetch_replaces_nothing(repo_root, monkeypatch, tmp_path, caplog, synthetic_market):
     """data=csv through the fetch stage: a good fetch, then bad bars, a weekend snapshot and a 0-byte file;
     each fails with one message and every output stays byte-identical."""
-    from test_stage_errors import run_stage_script
+    from helpers import run_stage_script
 
     prices_csv, chains_csv = tmp_path / "in" / "prices.csv", tmp_path / "in" / "chains.csv"
     prices_csv.parent.mkdir()

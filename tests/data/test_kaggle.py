@@ -66,3 +66,34 @@ def test_wrong_files_get_clear_errors(tmp_path):
         load_market_data({**CFG, "path": str(tmp_path / "b.csv")}, seed=0)
     with pytest.raises(FileNotFoundError, match=r"data=kaggle needs data\.path"):
         load_market_data({**CFG, "path": None}, seed=0)
+
+
+def test_the_kaggle_file_runs_every_stage_to_a_backtest_and_leaves_the_store_alone(
+    repo_root, monkeypatch, tmp_path, synthetic_market, small_cfg
+):
+    """The stages in dvc.yaml's order (in this process) on data=kaggle: extra features reach the models, the
+    source's own risk-free rate and no options; the snapshots stored before are left as they are, and unused."""
+    import json
+
+    from helpers import run_stages, stage_paths
+    from spyglass.data import snapshot_provenance
+    from spyglass.data.store import partition_files, replace_store
+    from spyglass.io import read_table
+    from spyglass.schemas import BaseOofSchema
+
+    train_csv = write_hull_train_csv(tmp_path / "train.csv", n_days=5000)
+    out = tmp_path / "repo"
+    replace_store(synthetic_market.chains.head(5000), out / "data/raw/options", snapshot_provenance(small_cfg["data"]))
+    store = {path: path.read_bytes() for path in partition_files(out / "data/raw/options")}
+    run_stages(repo_root, monkeypatch, ["experiment=debug", "data=kaggle", f"data.path={train_csv}", "tuning=none",
+                                        *stage_paths(out)])  # fmt: skip
+    assert store and {path: path.read_bytes() for path in partition_files(out / "data/raw/options")} == store
+    assert len(pd.read_parquet(out / "data/features/options.parquet")) == 0
+    base = read_table(out / "data/predictions/base_oof.parquet", BaseOofSchema)
+    manifest = json.loads((out / "data/models/base/manifest.json").read_text())
+    assert {"M4", "V13", "rsi"} <= set(manifest["features"]) and "atr_pct" not in manifest["features"]
+    assert len(base) > 100
+    metrics = json.loads((out / "metrics/backtest.json").read_text())
+    assert metrics["period"]["end"] <= "2008-12-31" and "sharpe" in metrics["strategy"]
+    fetch = json.loads((out / "metrics/fetch.json").read_text())
+    assert fetch["extra_feature_columns"] == 94 and fetch["missing"]["extra features"]["missing_share"]["V1"] > 0
