@@ -39,8 +39,9 @@ run: venv
 	@echo "Results: metrics/*.json (backtest, models; 'dvc metrics show'), data/allocations.parquet (daily positions),"
 	@echo "         plots/*.csv (equity, drawdown, allocation; 'dvc plots show' renders them), data/ (all stage outputs)"
 
+# One pytest worker per core (pytest-xdist); a test file stays on one worker, so module fixtures are built once.
 test: venv browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Debian's Chromium for the Playwright test of the app (Playwright never downloads a browser). Where apt-get
 # cannot install it, the browser test is skipped (CI sets SPYGLASS_REQUIRE_BROWSER=1 to make that a failure).

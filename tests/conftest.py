@@ -9,6 +9,11 @@ import spyglass  # noqa: F401  before numpy: tests compute with the stages' pinn
 import os
 from pathlib import Path
 
+# `make test` runs one pytest worker per core: threads beyond that only contend, and OpenMP's busy-waiting
+# (XGBoost, LightGBM) then burns the other worker's core. Stage subprocesses inherit these.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
 import pandas as pd
 import pytest
 
