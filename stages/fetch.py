@@ -41,6 +41,11 @@ def append_snapshots(chains, cfg: DictConfig, provenance: Provenance, prices=Non
     return {"snapshots_written": len(written.written), "snapshots_kept": written.kept}
 
 
+def chains_were_stored(exc: DataValidationError) -> DataValidationError:
+    """The error, saying that the day's chains were stored before it."""
+    return DataValidationError(f"{exc}\n(the option chains were valid and are stored)")
+
+
 def main(cfg: DictConfig) -> None:
     data_cfg = to_plain(cfg.data)
     provenance = snapshot_provenance(data_cfg)
@@ -62,7 +67,7 @@ def main(cfg: DictConfig) -> None:
     except DataValidationError as exc:
         if market.chains is not None and not simulated:
             stored = append_snapshots(market.chains, cfg, provenance)
-            raise DataValidationError(f"{exc}\n(the option chains were valid and are stored)") from None
+            raise chains_were_stored(exc) from None
         raise
     if market.chains is not None and not simulated:
         stored = append_snapshots(market.chains, cfg, provenance, prices)
@@ -77,7 +82,7 @@ def main(cfg: DictConfig) -> None:
             check_snapshot_dates(chains, prices["date"], f"{label} option chains")
     except DataValidationError as exc:
         if stored["snapshots_written"]:
-            raise DataValidationError(f"{exc}\n(the option chains were valid and are stored)") from None
+            raise chains_were_stored(exc) from None
         raise
 
     if chains is not None and simulated:
