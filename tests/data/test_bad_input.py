@@ -126,6 +126,13 @@ def test_chain_files(tmp_path, chains_frame):
     chains_frame.drop(columns="open_interest").to_csv(path, index=False)
     with pytest.raises(DataError, match=r"chains.csv: missing column\(s\) open_interest for option quotes"):
         read_chains_csv(path)
+    chains_frame.assign(snapshot_time="2011-02-28T21:00:00Z").astype({"snapshot_time": object}).pipe(
+        lambda f: f.assign(snapshot_time=f["snapshot_time"].where(f.index != 4, "teatime"))
+    ).to_csv(path, index=False)
+    with pytest.raises(
+        DataError, match=r"column 'snapshot_time' has 1 timestamp\(s\) that do not parse: line 6 'teatime'"
+    ):
+        read_chains_csv(path)
     broken = chains_frame.astype({"strike": object})
     broken.loc[7, "strike"] = np.inf
     broken.to_csv(path, index=False)

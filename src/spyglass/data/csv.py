@@ -15,7 +15,7 @@ import pandas as pd
 import polars as pl
 
 from spyglass.data import MarketData
-from spyglass.data.files import DataFileError, lines_text, read_csv_text
+from spyglass.data.files import read_csv_text
 from spyglass.data.simulated import window
 from spyglass.data.vol_indices import read_indices_csv
 from spyglass.schemas import OptionChainSchema, PricesSchema, validate
@@ -57,16 +57,8 @@ def read_chains_csv(path: str | Path) -> pl.DataFrame:
     text.require(CHAIN_COLUMNS, "option quotes")
     columns = {c: text.dates(c).dt.date for c in DATE_COLUMNS} | {c: text.numbers(c) for c in CHAIN_NUMBERS}
     quotes = pl.from_pandas(pd.DataFrame(columns | {"option_type": text.text("option_type")}))
-    if "snapshot_time" in text.cells:
-        stamps = pl.Series(text.text("snapshot_time"), dtype=pl.Utf8)
-        parsed = stamps.str.to_datetime(time_unit="us", time_zone="UTC", strict=False)
-        bad = (stamps.is_not_null() & parsed.is_null()).to_numpy()
-        if bad.any():
-            raise DataFileError(f"{path}: column 'snapshot_time' has {int(bad.sum())} timestamp(s) that do not "
-                                f"parse: {lines_text(text.lines[bad], stamps.filter(bad).to_list())}")  # fmt: skip
-        quotes = quotes.with_columns(snapshot_time=parsed)
-    else:
-        quotes = quotes.with_columns(snapshot_time=pl.lit(None, dtype=pl.Datetime("us", "UTC")))
+    stamps = pl.Series(text.timestamps("snapshot_time")) if "snapshot_time" in text.cells else pl.lit(None)
+    quotes = quotes.with_columns(snapshot_time=stamps).cast({"snapshot_time": pl.Datetime("us", "UTC")})
     return validate(quotes.select(*CHAIN_COLUMNS, "snapshot_time"), OptionChainSchema, path, text.lines)
 
 

@@ -60,6 +60,13 @@ class CsvText:
         self._refuse(text.notna() & parsed.isna(), column, "date(s) that do not parse")
         return parsed.dt.normalize()
 
+    def timestamps(self, column: str) -> pd.Series:
+        """The column as UTC timestamps (ISO 8601; naive ones are taken as UTC, offsets converted)."""
+        text = self.text(column)
+        parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+        self._refuse(text.notna() & parsed.isna(), column, "timestamp(s) that do not parse")
+        return parsed
+
     def numbers(self, column: str) -> pd.Series:
         """The column as floats (empty cells NaN; "inf" stays inf for the schema to refuse with its line)."""
         if pd.api.types.is_numeric_dtype(self.cells[column]):
