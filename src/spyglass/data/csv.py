@@ -42,9 +42,9 @@ def read_prices_csv(path: str | Path) -> pd.DataFrame:
     """Bars from a CSV file, standardised and validated (errors name the file, lines and raw text)."""
     text = read_csv_text(path)
     text.cells.columns = [c.lower().replace(" ", "_") for c in text.cells.columns]
-    if "adj_close" not in text.cells and "close" in text.cells:
+    text.require([c for c in ("date", *PRICE_COLUMNS) if c != "adj_close"], "daily bars")
+    if "adj_close" not in text.cells:
         text.cells["adj_close"] = text.cells["close"]
-    text.require(("date", *PRICE_COLUMNS), "daily bars")
     optional = [c for c in ("risk_free_daily",) if c in text.cells]
     bars = pd.DataFrame({"date": text.dates("date")} | {c: text.numbers(c) for c in (*PRICE_COLUMNS, *optional)})
     return validate(bars, PricesSchema, path, text.lines)
