@@ -282,6 +282,42 @@ class AllocationsSchema(_Dated):
     allocation_vol_target: Series[float]  # benchmark: volatility target only, same bounds and smoothing
 
 
+class JournalSchema(pa.DataFrameModel):
+    """The signal journal (spyglass.journal): one row per as-of date, as recorded before the outcome was known;
+    `reruns`/`last_rerun` count later runs for the same day, realised_return and pnl are filled in afterwards."""
+
+    as_of: Series[pd.Timestamp] = pa.Field(unique=True)
+    run_time: Series[Annotated[pd.DatetimeTZDtype, "ns", "UTC"]]
+    source: Series[str]
+    ticker: Series[str]
+    pred: Series[float] = pa.Field(regex=True, alias=r"^pred_\w+$")  # each base model's prediction
+    prediction: Series[float]  # the stack's: the day's predicted excess return
+    vol_estimate: Series[float] = pa.Field(gt=0)
+    allocation_raw: Series[float]
+    allocation_clipped: Series[float]
+    allocation: Series[float]
+    models: Series[str]  # {"name": fingerprint} as JSON: which saved models scored the day
+    train_start: Series[pd.Timestamp]
+    train_end: Series[pd.Timestamp]
+    config_hash: Series[str]
+    staleness_days: Series[int] = pa.Field(ge=0)  # calendar days from as_of to the run date
+    feature_tiers: Series[str]  # e.g. "technical,index"
+    flags: Series[str]  # e.g. "partial_chain,dropped_bars"; empty when none
+    reruns: Series[int] = pa.Field(ge=0)
+    last_rerun: Series[Annotated[pd.DatetimeTZDtype, "ns", "UTC"]] = pa.Field(nullable=True)
+    realised_return: Series[float] = pa.Field(nullable=True)  # the asset's return from as_of to the next bar
+    pnl: Series[float] = pa.Field(nullable=True)  # the position's return over that day (cash earns the rate)
+
+    class Config:
+        coerce = True
+        strict = False
+
+    @pa.dataframe_check(error="as_of dates must be strictly increasing")
+    def as_of_sorted(cls, df: pd.DataFrame) -> pd.Series:
+        step = df["as_of"].diff()
+        return step.isna() | (step > pd.Timedelta(0))
+
+
 class BacktestDailySchema(_Dated):
     """Daily backtest (backtest): row t holds the return earned from close t-1 to close t."""
 
