@@ -11,7 +11,8 @@ import pytest
 
 from spyglass.app import charts
 from spyglass.app.main import COMPONENTS, DEFAULT_HISTORY, metrics_table, page_contents, shielded, signal_markdown
-from spyglass.app.scoring import EMPTY_STATE, day_allocation, latest_signal, live_score, load_artifacts
+from spyglass.app.scoring import EMPTY_STATE, latest_signal, live_score, load_artifacts
+from spyglass.strategy.allocation import allocation_for_day, get_allocations
 
 BY_STRIKE = pd.DataFrame(
     {
@@ -112,13 +113,16 @@ def test_signal_and_empty_state(artifacts_root, small_cfg, tmp_path):
     assert empty == {"message": EMPTY_STATE} and "make run" in signal_markdown(empty)
 
 
-def test_one_day_allocation_follows_the_pipeline_rules(synthetic_market, small_cfg):
-    cfg = {**small_cfg["allocation"], "smoothing_halflife": 1}
-    day = day_allocation(0.001, synthetic_market.prices, previous=0.5, cfg=cfg)
-    variance = (day["vol_estimate"] ** 2) / 252
-    assert day["allocation_raw"] == pytest.approx(cfg["kelly_fraction"] * 0.001 / variance)
-    clipped = min(max(day["allocation_raw"], 0.0), 2.0)
-    assert day["allocation"] == pytest.approx(0.5 + 0.5 * (clipped - 0.5))
+def test_a_new_days_allocation_is_the_pipelines_own_last_row(synthetic_market, small_cfg, small_run):
+    """Sizing a day from the walk-forward record plus that day's prediction is get_allocations itself: for a day
+    the pipeline already sized, with the same prediction, every column is identical."""
+    allocations, cfg = small_run.allocations, {**small_cfg["allocation"], "smoothing_halflife": 3}
+    pipeline = get_allocations(small_run.meta.oof, synthetic_market.prices, cfg).iloc[-1]
+    day = allocation_for_day(allocations, pipeline["date"], pipeline["prediction"], synthetic_market.prices, cfg)
+    pd.testing.assert_series_equal(day, pipeline, check_names=False)
+    bolder = allocation_for_day(allocations, pipeline["date"], 2 * pipeline["prediction"], synthetic_market.prices, cfg)
+    variance = bolder["vol_estimate"] ** 2 / 252
+    assert bolder["allocation_raw"] == pytest.approx(cfg["kelly_fraction"] * 2 * pipeline["prediction"] / variance)
 
 
 def test_live_scoring_offline_and_a_failed_refresh(artifacts_root, small_cfg):

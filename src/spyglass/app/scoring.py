@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from spyglass.daycount import TRADING_DAYS_PER_YEAR
 from spyglass.features.technical import ta_feature_table
 from spyglass.features.vol_index import VolIndexSpec, vol_index_features
 from spyglass.models.registry import model_fingerprints, score
-from spyglass.strategy.allocation import SIZING_METHODS, VOL_MODELS
+from spyglass.strategy.allocation import allocation_for_day
 
 EMPTY_STATE = "No pipeline results yet: run `make run` first, then reload this page."
 
@@ -94,24 +92,6 @@ def latest_signal(artifacts: Artifacts) -> dict[str, Any]:
     }
 
 
-def day_allocation(prediction: float, prices: pd.DataFrame, previous: float | None, cfg: dict) -> dict[str, float]:
-    """One day's position from a prediction: the pipeline's variance model, sizing, clipping and one smoothing
-    step from the previous allocation (EWMA with the configured half-life)."""
-    returns = prices["adj_close"].pct_change()
-    first = pd.Timestamp(prices["date"].iloc[-1])  # a GARCH model is fitted on everything before today
-    variance = float(VOL_MODELS[cfg["vol_model"]](returns, cfg, first, prices["date"]).iloc[-1])
-    raw = float(SIZING_METHODS[cfg["method"]](pd.Series([prediction]), pd.Series([variance]), cfg).iloc[0])
-    clipped = float(np.clip(raw, cfg["min_position"], cfg["max_position"]))
-    halflife = cfg["smoothing_halflife"]
-    alpha = 1.0 - 0.5 ** (1.0 / halflife) if halflife > 0 else 1.0
-    smoothed = clipped if previous is None else previous + alpha * (clipped - previous)
-    return {
-        "vol_estimate": float(np.sqrt(variance * TRADING_DAYS_PER_YEAR)),
-        "allocation_raw": raw,
-        "allocation": smoothed,
-    }
-
-
 def score_day(
     prices: pd.DataFrame,
     options_row: pd.DataFrame | None,
@@ -161,10 +141,12 @@ def live_score(cfg: dict, root: str | Path = ".") -> dict[str, Any]:
         market.prices, options_row, extra, cfg, root / paths["base_dir"], root / paths["meta_model"], vol_index_row
     )
     today = pd.Timestamp(market.prices["date"].iloc[-1])
-    stored = _read(root / paths["allocations"])
-    before = stored[stored["date"] < today] if stored is not None else None
-    previous = float(before["allocation"].iloc[-1]) if before is not None and len(before) else None
-    day = day_allocation(float(predictions["prediction"].iloc[-1]), market.prices, previous, cfg["allocation"])
+    history = _read(root / paths["allocations"])  # the pipeline's walk-forward predictions: the sizing's memory
+    if history is None:
+        history = pd.DataFrame({"date": pd.to_datetime([]), "prediction": []})
+    prediction = float(predictions["prediction"].iloc[-1])
+    row = allocation_for_day(history, today, prediction, market.prices, cfg["allocation"])
+    day = {name: float(row[name]) for name in ("vol_estimate", "allocation_raw", "allocation_clipped", "allocation")}
     return {
         "date": today.strftime("%Y-%m-%d"),
         "prediction": float(predictions["prediction"].iloc[-1]),

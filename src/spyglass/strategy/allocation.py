@@ -106,3 +106,18 @@ def get_allocations(predictions: pd.DataFrame, prices: pd.DataFrame, cfg: dict) 
             "allocation_vol_target": smooth(vol_target_only.clip(*bounds), cfg["smoothing_halflife"]),
         }
     )
+
+
+def allocation_for_day(
+    history: pd.DataFrame, day: pd.Timestamp, prediction: float, prices: pd.DataFrame, cfg: dict
+) -> pd.Series:
+    """The position for one new day: `get_allocations` over the predictions before `day` (date, prediction:
+    the pipeline's walk-forward record) plus the day's own, so the variance model, sizing, clipping and the
+    smoothing's memory are exactly the pipeline's. The returned row has get_allocations' columns."""
+    day = pd.Timestamp(day)
+    before = history.loc[history["date"] < day, ["date", "prediction"]]
+    today = pd.DataFrame({"date": [day], "prediction": [float(prediction)]})
+    allocations = get_allocations(pd.concat([before, today], ignore_index=True), prices, cfg)
+    if allocations.empty or allocations["date"].iloc[-1] != day:
+        raise DataError(f"no allocation for {day.date()}: the prices have no variance forecast for that day")
+    return allocations.iloc[-1]
