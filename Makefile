@@ -12,13 +12,14 @@ export PATH := $(BIN):$(PATH)
 export GRADIO_ANALYTICS_ENABLED := False
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: help venv run test browser bench app lint params lock clean
+.PHONY: help venv run test browser bench app daily lint params lock clean
 
 help:
 	@echo "make run    - set up .venv and run the whole pipeline (dvc repro) on offline sample data"
 	@echo "make test   - set up .venv (and Debian's chromium for the app's browser test), run the full test suite"
 	@echo "make bench  - speed benchmarks (JSON in benchmarks/results/)"
 	@echo "make app    - serve the Gradio app on http://127.0.0.1:7860 (after make run)"
+	@echo "make daily  - score the latest day with the saved models and record it in the signal journal"
 	@echo "make lint   - ruff"
 	@echo "make params - recompose params.yaml from conf/ (what 'dvc exp run' does)"
 
@@ -59,6 +60,10 @@ bench: venv
 
 app: venv
 	$(BIN)/python -m spyglass.app.main
+
+# After `make run`: score the data's latest day with the saved models and record it in the signal journal.
+daily: venv
+	$(BIN)/python -m spyglass.daily
 
 lint: venv
 	$(BIN)/ruff check src stages tests benchmarks

@@ -12,10 +12,11 @@ from pathlib import Path
 import pandas as pd
 from timing import best_of, write_report
 
-from spyglass.app.scoring import live_score, score_day
+from spyglass.app.scoring import live_score
 from spyglass.config import load_config, to_plain
 from spyglass.features.tables import FeatureTables, read_feature_tables
 from spyglass.features.technical import ta_feature_table
+from spyglass.live import score_day
 from spyglass.models.registry import score
 from spyglass.models.training import model_frame
 

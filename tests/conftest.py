@@ -107,3 +107,31 @@ def small_run(synthetic_market, small_cfg):
 @pytest.fixture()
 def prices(synthetic_market) -> pd.DataFrame:
     return synthetic_market.prices.copy()
+
+
+@pytest.fixture(scope="session")
+def artifacts_root(tmp_path_factory, synthetic_market, small_cfg, small_run):
+    """A pipeline run on the small synthetic data, written where the stages would (the app and the daily run
+    read it)."""
+    from spyglass.backtest.report import backtest_summary
+    from spyglass.data import snapshot_provenance
+    from spyglass.data.store import replace_store
+    from spyglass.io import write_json, write_parquet
+    from spyglass.models.registry import save_models, save_stack
+
+    root = tmp_path_factory.mktemp("repo")
+    cfg, paths, run = small_cfg, small_cfg["paths"], small_run
+    write_parquet(synthetic_market.prices, root / paths["prices"])
+    replace_store(synthetic_market.chains, root / paths["options_store"], snapshot_provenance(cfg["data"]))
+    write_parquet(run.options, root / paths["options_features"])
+    write_parquet(run.vol_index, root / paths["vol_index_features"])
+    for name, table in (("by_strike", run.analytics.latest_by_strike), ("by_expiry", run.analytics.latest_by_expiry),
+                        ("gamma_profile", run.analytics.latest_profile)):  # fmt: skip
+        write_parquet(table, root / paths["options_latest"] / f"{name}.parquet")
+    write_parquet(run.allocations, root / paths["allocations"])
+    write_parquet(run.daily, root / paths["backtest_daily"])
+    write_json(backtest_summary(run.daily, 2.0), root / paths["metrics_dir"] / "backtest.json")
+    (root / paths["base_dir"]).mkdir(parents=True)
+    save_models(root / paths["base_dir"], {n: r.final_model for n, r in run.base.models.items()}, run.base.manifest)
+    save_stack(root / paths["meta_model"], run.meta.model, run.meta.inputs)
+    return root

@@ -12,6 +12,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
+from spyglass.errors import DataError
 from spyglass.io import json_text, write_with
 from spyglass.models.base import portable
 
@@ -57,7 +58,7 @@ def stack_manifest(
     }
 
 
-class FeatureMismatchError(ValueError):
+class FeatureMismatchError(DataError):
     """Input columns differ from the ones the models were trained on."""
 
 

@@ -1,0 +1,104 @@
+"""The daily run over a small pipeline's artifacts: one record per day, the pipeline's own sizing, outcomes filled
+later, and nothing written when the journal is damaged or the models do not fit the features."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from spyglass.daily import main, run_daily
+from spyglass.journal import JournalDamagedError, empty_journal, read_journal, record_day, write_journal
+from spyglass.models.registry import FeatureMismatchError
+from spyglass.strategy.allocation import get_allocations
+
+AFTER_CLOSE = pd.Timestamp("2014-12-31 22:00", tz="UTC")  # 17:00 in New York on the data's last day
+
+
+@pytest.fixture()
+def root(artifacts_root, tmp_path):
+    """A copy of the pipeline's artifacts for this test to write its journal into."""
+    return shutil.copytree(artifacts_root, tmp_path / "repo")
+
+
+def journal_of(root, cfg) -> pd.DataFrame:
+    return read_journal(root / cfg["paths"]["journal"])
+
+
+def test_two_runs_the_same_day_leave_the_first_record(root, small_cfg):
+    first = run_daily(small_cfg, root, AFTER_CLOSE)
+    second = run_daily(small_cfg, root, AFTER_CLOSE + pd.Timedelta(hours=2))
+    assert (first.status, second.status) == ("recorded", "rerun")
+    journal = journal_of(root, small_cfg)
+    assert len(journal) == 1 and journal["reruns"].iloc[0] == 1
+    assert journal["run_time"].iloc[0] == AFTER_CLOSE and journal["allocation"].iloc[0] == first.row["allocation"]
+    row = journal.iloc[0]
+    assert row["as_of"] == pd.Timestamp("2014-12-31") and row["staleness_days"] == 0
+    assert row["source"] == "synthetic" and set(row["feature_tiers"].split(",")) == {"technical", "index", "chain"}
+    assert set(json.loads(row["models"])) == {"elasticnet", "xgboost", "lightgbm"}
+    assert json.loads((root / "metrics" / "journal.json").read_text())["days_recorded"] == 1
+
+
+def test_the_days_position_is_get_allocations_over_the_walk_forward_record(
+    root, small_cfg, synthetic_market, small_run
+):
+    result = run_daily(small_cfg, root, AFTER_CLOSE)
+    record = small_run.allocations[["date", "prediction"]]
+    day = pd.DataFrame({"date": [pd.Timestamp("2014-12-31")], "prediction": [result.row["prediction"]]})
+    expected = get_allocations(pd.concat([record[record["date"] < day["date"][0]], day]), synthetic_market.prices,
+                               small_cfg["allocation"]).iloc[-1]  # fmt: skip
+    for column in ("vol_estimate", "allocation_raw", "allocation_clipped", "allocation"):
+        assert result.row[column] == pytest.approx(expected[column], rel=1e-12), column
+
+
+def test_staleness_counts_calendar_days_from_the_as_of_date_in_new_york(root, small_cfg):
+    three_days_later = pd.Timestamp("2015-01-04 03:00", tz="UTC")  # still 3 January in New York
+    assert run_daily(small_cfg, root, three_days_later).row["staleness_days"] == 3
+
+
+def test_a_later_run_fills_an_earlier_days_outcome(root, small_cfg, synthetic_market):
+    prices = synthetic_market.prices
+    earlier = prices["date"].iloc[-2]
+    journal, _ = record_day(empty_journal(), run_daily(small_cfg, root, AFTER_CLOSE).row | {"as_of": earlier},
+                            AFTER_CLOSE - pd.Timedelta(days=1))  # fmt: skip
+    (root / small_cfg["paths"]["journal"]).unlink()
+    write_journal(journal, root / small_cfg["paths"]["journal"])
+    result = run_daily(small_cfg, root, AFTER_CLOSE)
+    journal = journal_of(root, small_cfg)
+    close = prices.set_index("date")["adj_close"]
+    assert journal["realised_return"].iloc[0] == pytest.approx(close.iloc[-1] / close.iloc[-2] - 1, rel=1e-12)
+    assert pd.isna(journal["realised_return"].iloc[1])  # today's outcome is not known yet
+    assert result.record["days_recorded"] == 2 and result.record["days_realised"] == 1
+
+
+def test_a_damaged_journal_stops_the_run_before_anything_is_written(root, small_cfg):
+    path = root / small_cfg["paths"]["journal"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a journal")
+    with pytest.raises(JournalDamagedError, match=r"is damaged .* left as it is"):
+        run_daily(small_cfg, root, AFTER_CLOSE)
+    assert path.read_bytes() == b"not a journal" and not (root / "metrics" / "journal.json").exists()
+
+
+def test_models_that_do_not_fit_todays_features_record_nothing(root, small_cfg):
+    manifest_path = root / small_cfg["paths"]["base_dir"] / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps(manifest | {"features": [*manifest["features"], "a_feature_from_elsewhere"]}))
+    with pytest.raises(FeatureMismatchError, match=r"missing .*a_feature_from_elsewhere"):
+        run_daily(small_cfg, root, AFTER_CLOSE)
+    assert not (root / small_cfg["paths"]["journal"]).exists()
+
+
+def test_the_command_prints_the_signal_and_the_record(root, repo_root, small_cfg, monkeypatch, capsys):
+    from conftest import SMALL_OVERRIDES
+    from helpers import stage_paths
+
+    monkeypatch.chdir(repo_root)
+    main([*SMALL_OVERRIDES, *stage_paths(root)])
+    main([*SMALL_OVERRIDES, *stage_paths(root)])
+    printed = capsys.readouterr().out
+    assert "2014-12-31 (synthetic" in printed and "allocation" in printed and "predicted excess return" in printed
+    assert "journal: recorded" in printed and "journal: rerun (the first record of this day is kept)" in printed
+    assert len(journal_of(root, small_cfg)) == 1
