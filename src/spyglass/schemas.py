@@ -29,6 +29,12 @@ OHLC_TOLERANCE = 1e-3
 NON_FEATURE_COLUMNS = ("n_contracts", "n_priced", "gamma_flip", "call_wall", "put_wall", "spot")
 
 
+def dates_increasing(dates: pd.Series) -> pd.Series:
+    """True for each date later than the one before it (and for the first)."""
+    step = dates.diff()
+    return step.isna() | (step > pd.Timedelta(0))
+
+
 class DataValidationError(DataError):
     """A table broke its contract; the message names the source, the column, the check and the rows."""
 
@@ -44,8 +50,7 @@ class DatedSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(error="dates must be strictly increasing")
     def dates_sorted(cls, df: pd.DataFrame) -> pd.Series:
-        step = df["date"].diff()
-        return step.isna() | (step > pd.Timedelta(0))
+        return dates_increasing(df["date"])
 
 
 class _Dated(DatedSchema):
@@ -314,8 +319,7 @@ class JournalSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(error="as_of dates must be strictly increasing")
     def as_of_sorted(cls, df: pd.DataFrame) -> pd.Series:
-        step = df["as_of"].diff()
-        return step.isna() | (step > pd.Timedelta(0))
+        return dates_increasing(df["as_of"])
 
 
 class BacktestDailySchema(_Dated):
