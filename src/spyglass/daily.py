@@ -58,10 +58,7 @@ def journal_row(day: ScoredDay, market: MarketData, cfg: dict, manifest: dict, m
         "source": cfg["data"]["source"],
         "ticker": str(cfg["data"].get("ticker", "")),
         **day.predictions,
-        **{
-            name: float(day.allocation[name])
-            for name in ("vol_estimate", "allocation_raw", "allocation_clipped", "allocation")
-        },
+        **day.sizing,
         "models": json.dumps(models, sort_keys=True),
         "train_start": manifest["train_start"],
         "train_end": manifest["train_end"],

@@ -19,6 +19,8 @@ from spyglass.models.registry import score
 from spyglass.options.features import options_feature_table
 from spyglass.strategy.allocation import allocation_for_day
 
+SIZING_STEPS = ("vol_estimate", "allocation_raw", "allocation_clipped", "allocation")
+
 
 @dataclass
 class ScoredDay:
@@ -27,6 +29,11 @@ class ScoredDay:
     date: pd.Timestamp
     predictions: dict[str, float]  # pred_<model> for each base model, and "prediction" (the stack)
     allocation: pd.Series  # vol_estimate, allocation_raw, allocation_clipped, allocation, ...
+
+    @property
+    def sizing(self) -> dict[str, float]:
+        """The position and the steps to it: vol estimate, raw, clipped and final (smoothed) allocation."""
+        return {name: float(self.allocation[name]) for name in SIZING_STEPS}
 
     @property
     def base_predictions(self) -> dict[str, float]:

@@ -100,11 +100,10 @@ def live_score(cfg: dict, root: str | Path = ".") -> dict[str, Any]:
     except Exception as exc:  # network down, rate limit, bad file: say so, keep the last result on screen
         return {"message": f"Refresh failed ({cfg['data']['source']}): {exc}"}
     day = score_latest_day(market, cfg, root)
-    sized = ("vol_estimate", "allocation_raw", "allocation_clipped", "allocation")
     return {
         "date": day.date.strftime("%Y-%m-%d"),
         "prediction": day.predictions["prediction"],
-        **{name: float(day.allocation[name]) for name in sized},
+        **day.sizing,
         "base_predictions": day.base_predictions,
         "source": f"live scoring, data={cfg['data']['source']} ({market.description})",
         "seconds": round(time.perf_counter() - started, 2),
