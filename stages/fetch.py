@@ -1,83 +1,50 @@
 """fetch: load prices, option chains, volatility indices and any extra features from the configured provider;
 write the bars, the snapshot store, the indices, the extra features and a data-quality report.
 
-A real source's chains go into the store first, as soon as they are valid (and, when the bars are valid, dated
-on trading days): a day's chain can never be fetched again, so bars that fail must not take it with them.
-Everything else is validated (schemas, then spyglass.data.checks: row count, run date, gaps, jumps) before
-anything is written, so a bad fetch leaves the stored data as it was. A simulated source rebuilds the store.
+A real source's chains are filed in the snapshot archive first, as soon as they are valid (spyglass.data.intake):
+a day's chain can never be fetched again, so bars that fail must not take it with them. Everything else is
+validated (schemas, then spyglass.data.checks: row count, run date, gaps, jumps) before anything is written, so a
+bad fetch leaves the stored data as it was. The store is then a mirror of the archive (spyglass.data.archive),
+which the daily run appends to as well; a simulated source rebuilds the store instead.
 """
 
 import datetime as dt
+from pathlib import Path
 
 from omegaconf import DictConfig
 
 from spyglass.cli import log, run_stage
 from spyglass.config import to_plain
-from spyglass.data import load_market_data, snapshot_provenance, source_of
-from spyglass.data.checks import BarChecks, check_bars, check_snapshot_dates
+from spyglass.data import snapshot_provenance
+from spyglass.data.archive import mirror_archive
+from spyglass.data.checks import check_snapshot_dates
+from spyglass.data.intake import chains_were_stored, take_in
 from spyglass.data.quality import missing_share_table, missingness, render_png
-from spyglass.data.store import Provenance, replace_store, write_snapshots
-from spyglass.data.yahoo import FetchError
-from spyglass.data.yfinance import BarsFailedError
+from spyglass.data.store import replace_store
 from spyglass.io import write_json, write_parquet, write_with
 from spyglass.schemas import (
     DataValidationError,
     ExtraFeaturesSchema,
     OptionChainSchema,
-    PricesSchema,
     VolIndicesSchema,
     validate,
 )
 
 
-def append_snapshots(chains, cfg: DictConfig, provenance: Provenance, prices=None) -> dict:
-    """Store a real source's snapshots (validated, dated on the bars' days when valid bars are given, one kind
-    per store, fuller partitions kept); the report."""
-    label = f"data={provenance.source} option chains"
-    chains = validate(chains, OptionChainSchema, label)
-    if prices is not None:
-        check_snapshot_dates(chains, prices["date"], label)
-    written = write_snapshots(chains, cfg.paths.options_store, provenance, bool(cfg.data.get("replace_snapshots")))
-    return {"snapshots_written": len(written.written), "snapshots_kept": written.kept}
-
-
-def chains_were_stored(exc: DataValidationError) -> DataValidationError:
-    """The error, saying that the day's chains were stored before it."""
-    return DataValidationError(f"{exc}\n(the option chains were valid and are stored)")
-
-
 def main(cfg: DictConfig) -> None:
     data_cfg = to_plain(cfg.data)
     provenance = snapshot_provenance(data_cfg)
-    simulated = source_of(data_cfg).simulated
     label = f"data={data_cfg['source']}"
-    try:
-        market = load_market_data(data_cfg, int(cfg.seed))
-    except BarsFailedError as exc:
-        if exc.chains is None or provenance is None:
-            raise
-        stored = append_snapshots(exc.chains, cfg, provenance)
-        raise FetchError(f"{exc} (the option chains arrived and were stored: {stored})") from exc
-
-    stored = {"snapshots_written": 0, "snapshots_kept": {}}
-    try:
-        prices = validate(market.prices, PricesSchema, f"{label} prices")
-        check_bars(prices, BarChecks.from_config(to_plain(cfg.checks)), dt.datetime.now(dt.UTC).date(),
-                   f"{label} prices")  # fmt: skip
-    except DataValidationError as exc:
-        if market.chains is not None and not simulated:
-            stored = append_snapshots(market.chains, cfg, provenance)
-            raise chains_were_stored(exc) from None
-        raise
-    if market.chains is not None and not simulated:
-        stored = append_snapshots(market.chains, cfg, provenance, prices)
+    intake = take_in(to_plain(cfg), dt.datetime.now(dt.UTC).date())
+    market, prices, stored = intake.market, intake.prices, intake.filed
+    simulated = market.chains is not None and not intake.archived
     try:
         extra = market.extra_features if market.extra_features is not None else prices[["date"]]
         extra = validate(extra, ExtraFeaturesSchema, f"{label} extra features")
         indices = market.vol_indices if market.vol_indices is not None else prices[["date"]].iloc[0:0]
         indices = validate(indices, VolIndicesSchema, f"{label} volatility indices")
-        chains = market.chains  # a real source's were validated when stored
-        if chains is not None and simulated:
+        chains = market.chains  # a real source's were validated when filed
+        if simulated:
             chains = validate(chains, OptionChainSchema, f"{label} option chains")
             check_snapshot_dates(chains, prices["date"], f"{label} option chains")
     except DataValidationError as exc:
@@ -85,8 +52,10 @@ def main(cfg: DictConfig) -> None:
             raise chains_were_stored(exc) from None
         raise
 
-    if chains is not None and simulated:
+    if simulated:
         stored["snapshots_written"] = replace_store(chains, cfg.paths.options_store, provenance)
+    elif intake.archived:
+        stored["snapshots_in_store"] = mirror_archive(Path(cfg.paths.snapshot_archive), cfg.paths.options_store)
     write_parquet(prices, cfg.paths.prices)
     write_parquet(extra, cfg.paths.extra_features)
     write_parquet(indices, cfg.paths.vol_indices)
@@ -106,7 +75,7 @@ def main(cfg: DictConfig) -> None:
             "price_rows": len(prices),
             "first_date": prices["date"].iloc[0],
             "last_date": prices["date"].iloc[-1],
-            "store": "unused" if chains is None else ("rebuilt" if simulated else "appended"),
+            "store": "unused" if chains is None else ("rebuilt" if simulated else "archived and mirrored"),
             **stored,
             "option_rows": 0 if chains is None else chains.height,
             "vol_index_columns": [c for c in indices.columns if c != "date"],

@@ -147,7 +147,7 @@ def build_features(cfg: dict, market) -> int:
 
 
 def build_paths(cfg: dict, market) -> int:
-    roots = ("data/", "metrics", "plots", "reports")
+    roots = ("data/", "metrics", "plots", "reports", "archive/")
     assert all(str(path).startswith(roots) for path in cfg["paths"].values()), cfg["paths"]
     return len(cfg["paths"])
 

@@ -102,3 +102,70 @@ def test_the_command_prints_the_signal_and_the_record(root, repo_root, small_cfg
     assert "2014-12-31 (synthetic" in printed and "allocation" in printed and "predicted excess return" in printed
     assert "journal: recorded" in printed and "journal: rerun (the first record of this day is kept)" in printed
     assert len(journal_of(root, small_cfg)) == 1
+
+
+@pytest.fixture()
+def live(monkeypatch):
+    """The daily run treats the source as live (answering with today's market), so the calendar applies."""
+    from spyglass import daily
+
+    monkeypatch.setattr(daily, "answers_today", lambda data_cfg: True)
+
+
+def test_a_live_run_on_a_holiday_does_nothing_and_says_why(root, small_cfg, live, monkeypatch):
+    from spyglass.data import intake
+
+    monkeypatch.setattr(intake, "load_market_data", lambda *a: pytest.fail("a closed day fetched data"))
+    result = run_daily(small_cfg, root, pd.Timestamp("2026-11-26 22:00", tz="UTC"))
+    assert result.status == "closed" and result.row is None
+    assert (
+        result.message == "XNYS is closed on Thu 2026-11-26 (holiday: Thanksgiving): nothing fetched, nothing recorded"
+    )
+    assert not (root / small_cfg["paths"]["journal"]).exists()
+
+
+def test_before_the_close_a_live_run_refuses_unless_a_partial_day_is_allowed(root, small_cfg, live):
+    from spyglass.daily import PartialDayError
+
+    mid_session = pd.Timestamp("2014-12-31 19:30", tz="UTC")  # 14:30 in New York
+    with pytest.raises(PartialDayError, match=r"closing 16:00 New York .* it is 14:30 New York: a run before"):
+        run_daily(small_cfg, root, mid_session)
+    assert not (root / small_cfg["paths"]["journal"]).exists()
+    allowed = small_cfg | {"daily": small_cfg["daily"] | {"allow_partial": True}}
+    assert run_daily(allowed, root, mid_session).row["flags"] == "partial_day"
+    assert journal_of(root, small_cfg)["flags"].tolist() == ["partial_day"]
+    assert run_daily(small_cfg, root, AFTER_CLOSE).row["flags"] == ""  # the full day's run is a rerun, noted
+
+
+@pytest.mark.parametrize("failure", ["ConnectionError", "YFRateLimitError"])
+def test_no_network_or_a_rate_limit_is_one_line_and_changes_nothing(root, small_cfg, monkeypatch, tmp_path, failure):
+    import yfinance.exceptions
+
+    from spyglass.data import yfinance as source
+    from spyglass.data.yahoo import FetchError
+    from yahoo_recordings import RecordedYahoo
+
+    error = (
+        ConnectionError("no route to host") if failure == "ConnectionError" else yfinance.exceptions.YFRateLimitError()
+    )
+    run_daily(small_cfg, root, AFTER_CLOSE)  # a journal with a day in it
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    monkeypatch.setattr(source, "YFinanceClient", lambda: RecordedYahoo(history_errors=[error] * 9, expiries=()))
+    cfg = compose_yahoo(small_cfg, tmp_path)
+    with pytest.raises(FetchError) as raised:
+        run_daily(cfg, root, pd.Timestamp("2026-11-24 22:00", tz="UTC"))
+    assert "\n" not in str(raised.value) and f"SPY price history: failed after 4 attempt(s): {failure}" in str(
+        raised.value
+    )
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    assert not (tmp_path / "archive").exists()
+
+
+def compose_yahoo(small_cfg: dict, tmp_path) -> dict:
+    """small_cfg with the live Yahoo source (no waits between retries) and an empty store and archive of its own."""
+    from conftest import REPO_ROOT
+    from spyglass.config import compose, to_plain
+
+    data = to_plain(compose(["data=yfinance", "data.retry.base_delay=0.0"], REPO_ROOT / "conf"))["data"]
+    paths = small_cfg["paths"] | {"options_store": f"{tmp_path}/options", "snapshot_archive": f"{tmp_path}/archive"}
+    return small_cfg | {"data": data, "paths": paths}

@@ -1,12 +1,15 @@
-"""The daily run: load today's data through the configured source, score it with the saved models (no
-retraining), size the position with the pipeline's `get_allocations`, record the day in the signal journal,
-fill earlier days' outcomes, and print the signal and the forward record.
+"""The daily run: take in today's data through the configured source (a real source's chains are filed in the
+snapshot archive), score it with the saved models (no retraining), size the position with the pipeline's
+`get_allocations`, record the day in the signal journal, fill earlier days' outcomes, and print the signal and
+the forward record.
 
     python -m spyglass.daily [Hydra overrides]      (or `make daily`)
 
-The journal (`paths.journal`) is read first: a damaged one stops the run before anything is written. The
-forward record goes to `metrics/journal.json`, beside the backtest's figures for comparison. On the offline
-sources the as-of date is the data's last bar.
+The journal (`paths.journal`) is read first: a damaged one stops the run before anything is written. A live
+source (Yahoo) is asked only on a trading session of `daily.calendar`: on a weekend or holiday the run does
+nothing and says so, and before the close it refuses to record a partial day unless `daily.allow_partial`
+(the row is then flagged `partial_day`). The forward record goes to `metrics/journal.json`, beside the
+backtest's figures for comparison. On the offline sources the as-of date is the data's last bar.
 """
 
 from __future__ import annotations
@@ -14,27 +17,36 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from spyglass.config import to_plain
-from spyglass.data import MarketData, load_market_data
+from spyglass.data import MarketData, answers_today
+from spyglass.data.intake import take_in
+from spyglass.errors import UserError
 from spyglass.features.targets import daily_risk_free
 from spyglass.io import json_text, write_json
 from spyglass.journal import fill_realised, forward_record, read_journal, record_day, write_journal
 from spyglass.live import ScoredDay, score_latest_day
 from spyglass.models.registry import model_fingerprints
+from spyglass.sessions import NEW_YORK, SessionDay, session_day
+
+
+class PartialDayError(UserError):
+    """A live run before the session's close, without `daily.allow_partial`."""
 
 
 @dataclass
 class DailyRun:
-    """What one daily run recorded: the journal row's date, whether it was new or a rerun, and the record."""
+    """What one daily run did: "recorded" a new day, noted a "rerun" of a recorded one (the row and the forward
+    record), or nothing because the exchange was "closed" (`message` says why)."""
 
-    row: dict
-    status: str  # "recorded" | "rerun"
-    record: dict
+    status: str  # "recorded" | "rerun" | "closed"
+    row: dict | None = None
+    record: dict | None = None
+    message: str = ""
 
 
 def config_hash(cfg: dict) -> str:
@@ -42,15 +54,18 @@ def config_hash(cfg: dict) -> str:
     return hashlib.sha256(json_text(cfg).encode()).hexdigest()[:12]
 
 
-def market_flags(market: MarketData) -> str:
-    """ "partial_chain" when expiries were skipped, "dropped_bars" when bars were dropped (comma-joined)."""
+def market_flags(market: MarketData, day: pd.Timestamp, partial_day: bool = False) -> str:
+    """Comma-joined: "partial_day" (recorded before the close), "partial_chain" (expiries of the day's chain
+    were skipped), "dropped_bars" (bars without prices were dropped)."""
     report = market.report
-    flags = [name for name, present in (("partial_chain", report.get("expiries_skipped")),
+    chain = report.get("chains", {}).get(f"{day:%Y-%m-%d}", {})
+    flags = [name for name, present in (("partial_day", partial_day),
+                                        ("partial_chain", chain.get("expiries_skipped")),
                                         ("dropped_bars", report.get("bars_dropped"))) if present]  # fmt: skip
     return ",".join(flags)
 
 
-def journal_row(day: ScoredDay, market: MarketData, cfg: dict, manifest: dict, models: dict, run: pd.Timestamp) -> dict:
+def journal_row(day: ScoredDay, cfg: dict, manifest: dict, models: dict, run: pd.Timestamp, flags: str) -> dict:
     """The journal's record of a scored day (JournalSchema, before the run-time columns)."""
     tiers = [tier for tier, columns in manifest.get("feature_tiers", {}).items() if columns]
     return {
@@ -63,9 +78,9 @@ def journal_row(day: ScoredDay, market: MarketData, cfg: dict, manifest: dict, m
         "train_start": manifest["train_start"],
         "train_end": manifest["train_end"],
         "config_hash": config_hash(cfg),
-        "staleness_days": (run.tz_convert("America/New_York").date() - day.date.date()).days,
+        "staleness_days": (run.tz_convert(NEW_YORK).date() - day.date.date()).days,
         "feature_tiers": ",".join(tiers),
-        "flags": market_flags(market),
+        "flags": flags,
     }
 
 
@@ -74,18 +89,38 @@ def run_daily(cfg: dict, root: str | Path = ".", now: pd.Timestamp | None = None
     root, paths = Path(root), cfg["paths"]
     run = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now).tz_convert("UTC")
     journal = read_journal(root / paths["journal"])  # a damaged journal stops the run here
-    market = load_market_data(cfg["data"], int(cfg["seed"]))
+    session = trading_session(cfg, run)
+    if session is not None and not session.is_session:
+        return DailyRun("closed", message=f"{session.describe()}: nothing fetched, nothing recorded")
+    intake = take_in(cfg, run.tz_convert(NEW_YORK).date(), root)
+    market = replace(intake.market, prices=intake.prices)
     day = score_latest_day(market, cfg, root)
     base_dir = root / paths["base_dir"]
     manifest = json.loads((base_dir / "manifest.json").read_text())
-    row = journal_row(day, market, cfg, manifest, model_fingerprints(base_dir, manifest), run)
+    flags = market_flags(market, day.date, partial_day=session is not None and session.before_close)
+    row = journal_row(day, cfg, manifest, model_fingerprints(base_dir, manifest), run, flags)
     journal, status = record_day(journal, row, run)
     rf = float(daily_risk_free(market.prices, float(cfg["data"]["risk_free_rate"])).iloc[-1])
     journal = fill_realised(journal, market.prices, rf)
     record = forward_record(journal, rf) | {"backtest": _backtest_figures(root / paths["metrics_dir"])}
     write_journal(journal, root / paths["journal"])
     write_json(record, root / paths["metrics_dir"] / "journal.json")
-    return DailyRun(row, status, record)
+    return DailyRun(status, row, record)
+
+
+def trading_session(cfg: dict, run: pd.Timestamp) -> SessionDay | None:
+    """The exchange's session at `run` for a source that answers with today's market (None for the others);
+    PartialDayError before the close unless `daily.allow_partial`."""
+    if not answers_today(cfg["data"]):
+        return None
+    session = session_day(run, cfg["daily"]["calendar"])
+    if session.before_close and not cfg["daily"]["allow_partial"]:
+        raise PartialDayError(
+            f"{session.describe()}; it is {run.tz_convert(NEW_YORK):%H:%M} New York: a run before the close would "
+            "record a partial day. Run after the close, or pass daily.allow_partial=true to record it flagged "
+            "partial_day"
+        )
+    return session
 
 
 def _backtest_figures(metrics_dir: Path) -> dict | None:
@@ -98,6 +133,8 @@ def _backtest_figures(metrics_dir: Path) -> dict | None:
 
 def summary_text(result: DailyRun) -> str:
     """The day's signal and the forward record, for the terminal."""
+    if result.row is None:
+        return result.message
     row, record = result.row, result.record
     lines = [
         f"{row['as_of']:%Y-%m-%d} ({row['source']} {row['ticker']}, {row['staleness_days']} day(s) old): "
@@ -120,7 +157,8 @@ def main(argv: list[str] | None = None) -> None:
 
     def daily(cfg) -> None:
         result = run_daily(to_plain(cfg))
-        log.info("daily: %s %s", result.status, f"{result.row['as_of']:%Y-%m-%d}")
+        if result.row is not None:
+            log.info("daily: %s %s", result.status, f"{result.row['as_of']:%Y-%m-%d}")
         print(summary_text(result))
 
     run_stage(daily, sys.argv[1:] if argv is None else argv)

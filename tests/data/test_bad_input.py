@@ -174,6 +174,7 @@ def test_a_failed_fetch_replaces_nothing(repo_root, monkeypatch, tmp_path, caplo
     out = tmp_path / "out"
     overrides = ["data=csv", f"data.prices_path={prices_csv}", f"data.chains_path={chains_csv}",
                  f"paths.prices={out}/prices.parquet", f"paths.options_store={out}/options",
+                 f"paths.snapshot_archive={out}/archive",
                  f"paths.extra_features={out}/extra.parquet", f"paths.vol_indices={out}/vol_indices.parquet",
                  f"paths.data_quality_png={out}/quality.png", f"paths.plots_dir={out}/plots",
                  f"paths.metrics_dir={out}/metrics"]  # fmt: skip

@@ -129,3 +129,28 @@ def test_an_allocation_change_by_dvc_exp_run_reruns_only_downstream_stages_and_i
     text = json.dumps(shown)
     assert "lev125" in text and "metrics/backtest.json" in text
     assert '"max_position": 1.25' in text
+
+
+def test_dvc_commands_leave_the_signal_journal_and_the_archive_alone(repo, first_repro):
+    """The journal (data/journal) and the snapshot archive are no stage's outputs: repro, exp run, exp apply and
+    checkout never roll them back or remove them."""
+    printed = run([sys.executable, "-m", "spyglass.daily", *OVERRIDES], repo).stdout
+    assert "2008-12-31 (sample ^GSPC" in printed and "journal: recorded" in printed
+    kept = [repo / "data/journal/signals.parquet", repo / "metrics/journal.json", repo / "archive/README.md"]
+    before = {path: path.read_bytes() for path in kept}
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "before the journal's checks", "--allow-empty"], repo)
+
+    def unchanged(after: str) -> None:
+        assert {path: path.read_bytes() for path in kept} == before, f"changed by {after}"
+
+    run(["dvc", "repro"], repo)
+    unchanged("dvc repro")
+    run(["dvc", "exp", "run", "-n", "lev150", "-S", "experiment=debug", "-S", "allocation.max_position=1.5"], repo)
+    unchanged("dvc exp run")
+    run(["git", "checkout", "--", "params.yaml", "dvc.lock"], repo)
+    run(["dvc", "checkout", "--force"], repo)
+    unchanged("dvc checkout")
+    run(["dvc", "exp", "apply", "lev150"], repo)
+    unchanged("dvc exp apply")
+    assert pd.read_parquet(repo / "data/allocations.parquet")["allocation"].max() > 1.25  # the experiment's outputs

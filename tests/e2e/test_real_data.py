@@ -10,6 +10,8 @@ quirks, a store of simulated snapshots offered real ones, and two years of daily
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -20,8 +22,9 @@ from e2e.repo import copy_repo, run, set_params, stages_run
 from spyglass.config import compose, to_plain
 from spyglass.data import load_market_data, snapshot_provenance
 from spyglass.data.store import partition_files, partition_path, partition_provenance, read_snapshots, replace_store
-from spyglass.data.yahoo_replay import chain_dir, write_chain_answer, write_history
+from spyglass.data.yahoo_replay import ReplayClient, chain_dir, write_chain_answer, write_history
 from spyglass.io import read_table
+from spyglass.journal import read_journal
 from spyglass.schemas import AllocationsSchema, OptionsFeaturesSchema, VolIndexFeaturesSchema
 from yahoo_recordings import record_chains, vix_history, yahoo_history
 
@@ -81,7 +84,13 @@ def recordings(tmp_path_factory, sample, vix_csv) -> dict[str, Path]:
     pd.read_parquet(missing).drop(columns="openInterest").to_parquet(missing)
 
     history = recording("two_years", days[-600:].to_list())
-    return {"one_day": one_day, "fewer": fewer, "quirks": quirks, "two_years": history}
+    # Three days before the two years, for the daily run; on the second one an expiry arrives without openInterest.
+    daily = recording("daily", days[-603:-600].to_list())
+    second = days[-602]
+    listed = json.loads((chain_dir(daily, second, "SPY") / "answer.json").read_text())["expiries"]
+    broken = chain_dir(daily, second, "SPY") / f"{listed[1]}.calls.parquet"
+    pd.read_parquet(broken).drop(columns="openInterest").to_parquet(broken)
+    return {"one_day": one_day, "fewer": fewer, "quirks": quirks, "two_years": history, "daily": daily}
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +195,36 @@ def test_b_two_years_of_daily_snapshots_bring_chain_features_into_the_model(repo
     )
     allocations = read_table(repo / "data/allocations.parquet", AllocationsSchema)
     assert allocations["date"].iloc[-1] == pd.Timestamp(LAST)
+
+
+def test_f_daily_runs_over_replayed_days_record_one_row_each_file_the_chains_and_wake_dvc(repo, recordings, sample):
+    """`python -m spyglass.daily` on three recorded days in turn (data.end = the day, as a live run would see it),
+    then the last day again: one row per day, outcomes filled by the next run, each day's chain filed in the
+    archive, and `dvc status` seeing the new days (a weekly `dvc repro` retrains)."""
+    market, _ = sample
+    days = ReplayClient(recordings["daily"]).recorded_days("SPY")
+    archive = repo / "archive/options"
+    filed_before = {path: path.read_bytes() for path in partition_files(archive)}
+    assert "Data and pipelines are up to date" in run(["dvc", "status"], repo).stdout
+    daily = [sys.executable, "-m", "spyglass.daily", *replay_overrides(recordings["daily"])]
+    for day in days:
+        printed = run([*daily, f"data.end={day}"], repo).stdout
+        assert f"{day} (yfinance SPY" in printed and "journal: recorded" in printed
+    filed = {path: path.read_bytes() for path in partition_files(archive)}
+    assert "journal: rerun" in run([*daily, f"data.end={days[-1]}"], repo).stdout
+    assert {path: path.read_bytes() for path in partition_files(archive)} == filed  # a rerun files nothing new
+
+    journal = read_journal(repo / "data/journal/signals.parquet")
+    assert [d.date() for d in journal["as_of"]] == days and journal["reruns"].tolist() == [0, 0, 1]
+    close = market.prices.set_index("date")["adj_close"]
+    for i in range(2):
+        realised = close[pd.Timestamp(days[i + 1])] / close[pd.Timestamp(days[i])] - 1
+        assert journal["realised_return"].iloc[i] == pytest.approx(realised, rel=1e-12)
+    assert pd.isna(journal["realised_return"].iloc[2])
+    assert journal["flags"].tolist() == ["", "partial_chain", ""]
+    assert set(journal["feature_tiers"].iloc[0].split(",")) == {"technical", "index", "chain"}
+
+    assert {path: filed[path] for path in filed_before} == filed_before  # earlier days untouched
+    assert sorted(set(filed) - set(filed_before)) == [partition_path(archive, day) for day in days]
+    status = run(["dvc", "status", "fetch"], repo).stdout
+    assert "changed deps" in status and re.search(r"modified:\s+archive\n", status)

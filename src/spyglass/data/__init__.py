@@ -36,11 +36,12 @@ Provider = Callable[[dict, int], MarketData]
 class Source:
     """A provider (its module's `load`, imported when called) and what it brings. Simulated sources generate
     their whole chain history on every fetch (the store is rebuilt); real ones observe one day at a time (the
-    store is appended to)."""
+    store is appended to). A live source answers with today's market, so the exchange calendar applies to it."""
 
     module: str
     simulated: bool
     has_options: bool = True
+    live: bool = False
 
     @property
     def load(self) -> Provider:
@@ -50,7 +51,7 @@ class Source:
 SOURCES = {
     "sample": Source("spyglass.data.sample", simulated=True),
     "synthetic": Source("spyglass.data.synthetic", simulated=True),
-    "yfinance": Source("spyglass.data.yfinance", simulated=False),
+    "yfinance": Source("spyglass.data.yfinance", simulated=False, live=True),
     "csv": Source("spyglass.data.csv", simulated=False),
     "kaggle": Source("spyglass.data.kaggle", simulated=False, has_options=False),
 }
@@ -62,6 +63,11 @@ def source_of(data_cfg: dict) -> Source:
     if name not in SOURCES:
         raise ConfigError(f"unknown data source {name!r}; choose one of {sorted(SOURCES)}")
     return SOURCES[name]
+
+
+def answers_today(data_cfg: dict) -> bool:
+    """Whether the source answers with today's market (a live source not replaying a recording)."""
+    return source_of(data_cfg).live and not data_cfg.get("replay_dir")
 
 
 def snapshot_provenance(data_cfg: dict) -> Provenance | None:
