@@ -1,5 +1,5 @@
 """The daily run: take in today's data through the configured source (a real source's chains are filed in the
-snapshot archive), score it with the saved models (no retraining), size the position with the pipeline's
+snapshot archive, and the store mirrors it), score it with the saved models (no retraining), size the position with the pipeline's
 `get_allocations`, record the day in the signal journal, fill earlier days' outcomes, and print the signal and
 the forward record.
 
@@ -24,6 +24,7 @@ import pandas as pd
 
 from spyglass.config import to_plain
 from spyglass.data import MarketData, answers_today
+from spyglass.data.archive import mirror_archive
 from spyglass.data.intake import take_in
 from spyglass.errors import UserError
 from spyglass.features.targets import daily_risk_free
@@ -93,6 +94,8 @@ def run_daily(cfg: dict, root: str | Path = ".", now: pd.Timestamp | None = None
     if session is not None and not session.is_session:
         return DailyRun("closed", message=f"{session.describe()}: nothing fetched, nothing recorded")
     intake = take_in(cfg, run.tz_convert(NEW_YORK).date(), root)
+    if intake.archived:  # the app shows the day's chain now; the weekly `dvc repro` mirrors the same again
+        mirror_archive(root / paths["snapshot_archive"], root / paths["options_store"])
     market = replace(intake.market, prices=intake.prices)
     day = score_latest_day(market, cfg, root)
     base_dir = root / paths["base_dir"]

@@ -226,5 +226,6 @@ def test_f_daily_runs_over_replayed_days_record_one_row_each_file_the_chains_and
 
     assert {path: filed[path] for path in filed_before} == filed_before  # earlier days untouched
     assert sorted(set(filed) - set(filed_before)) == [partition_path(archive, day) for day in days]
+    assert store(repo) == {repo / "data/raw/options" / path.relative_to(archive): data for path, data in filed.items()}
     status = run(["dvc", "status", "fetch"], repo).stdout
     assert "changed deps" in status and re.search(r"modified:\s+archive\n", status)
