@@ -1,7 +1,7 @@
 """The daily run: take in today's data through the configured source (a real source's chains are filed in the
-snapshot archive, and the store mirrors it), score it with the saved models (no retraining), size the position with the pipeline's
-`get_allocations`, record the day in the signal journal, fill earlier days' outcomes, and print the signal and
-the forward record.
+snapshot archive, and the store mirrors it), score it with the saved models (no retraining), size the position
+with the pipeline's `get_allocations`, record the day in the signal journal, fill earlier days' outcomes, and
+print the signal and the forward record.
 
     python -m spyglass.daily [Hydra overrides]      (or `make daily`)
 

@@ -127,6 +127,9 @@ class OptionChainSchema(pap.DataFrameModel):
     open_interest: pl.Float64 = pap.Field(ge=0, lt=MAX_COUNT, nullable=True)
     provider_iv: pl.Float64 = pap.Field(ge=0, lt=MAX_IV, nullable=True)
     underlying_price: pl.Float64 = pap.Field(gt=0, lt=MAX_PRICE)
+    # The provider's own Greeks, where its files carry them (CBOE's quotedata); spyglass computes its own.
+    provider_delta: Optional[pl.Float64] = pap.Field(ge=-1, le=1, nullable=True)  # noqa: UP045 (as above)
+    provider_gamma: Optional[pl.Float64] = pap.Field(ge=0, lt=MAX_COUNT, nullable=True)  # noqa: UP045
 
     class Config:
         coerce = True

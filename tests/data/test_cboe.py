@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import polars as pl
 import pytest
 
-from spyglass.data.cboe import QuoteFileError, read_cboe_quotedata
+from spyglass.data.cboe import QuoteFileError, load, read_cboe_quotedata, read_quote_files
+from spyglass.data.files import DataFileError
 from spyglass.schemas import OptionChainSchema, validate
 
 SIDE = "Last Sale,Net,Bid,Ask,Volume,IV,Delta,Gamma,Open Interest"
@@ -17,9 +19,13 @@ Expiration Date,Calls,{SIDE},Strike,Puts,{SIDE}
 """
 
 
-def write(tmp_path, rows: list[str]):
-    path = tmp_path / "quotedata.csv"
-    path.write_text("---Example Data---\n" + HEADER + "\n".join(rows) + "\n")
+ROW = ("Fri Mar 17 2023,SPX230317C04000000,55.0,1,54.0,56.0,10,0.2,0.5,0.001,100,4000.00,SPX230317P04000000,"
+       "50.0,-1,49.0,51.0,5,0.21,-0.5,0.001,200")  # fmt: skip
+
+
+def write(tmp_path, rows: list[str], name: str = "quotedata.csv", header: str = HEADER):
+    path = tmp_path / name
+    path.write_text("---Example Data---\n" + header + "\n".join(rows) + "\n")
     return path
 
 
@@ -39,6 +45,8 @@ def test_sides_header_and_missing_quotes(tmp_path):
     assert call["last_trade_date"] == dt.date(2023, 3, 1)  # traded in the session
     assert put["bid"] is None and put["ask"] is None and put["provider_iv"] is None  # zero = no quote
     assert put["last"] == 50.0 and put["last_trade_date"] is None  # no volume today: when it traded is unknown
+    assert (call["provider_iv"], call["provider_delta"], call["provider_gamma"]) == (0.2, 0.5, 0.001)
+    assert put["provider_delta"] == -0.5
 
 
 def test_two_roots_on_one_expiry_keep_the_one_with_more_open_interest(tmp_path):
@@ -63,3 +71,75 @@ def test_the_real_spx_file(spx_quotedata):
     assert chain["snapshot_date"].unique().to_list() == [dt.date(2022, 12, 12)]
     assert chain["expiry"].n_unique() == 51 and chain["underlying_price"][0] == pytest.approx(3990.5601)
     assert not chain.select("expiry", "option_type", "strike").is_duplicated().any()
+
+
+@pytest.mark.parametrize(
+    ("rows", "header", "expected"),
+    [
+        ([ROW, ROW.rsplit(",", 3)[0]], HEADER,
+         r"quotedata\.csv: 1 row\(s\) with fewer fields than the header's 22 \(a truncated file\?\): line 6 'Fri Mar"),
+        ([ROW.replace("Fri Mar 17 2023", "2023-03-17")], HEADER,
+         r"column 'Expiration Date' has 1 date\(s\) that do not parse \(expected '%a %b %d %Y'\): line 5 '2023-03-17'"),
+        ([ROW.replace(",55.0,", ",5x,")], HEADER,
+         r"column 'Last Sale' has 1 value\(s\) that are not numbers: line 5 '5x'"),
+        ([ROW], HEADER.replace("March 1, 2023 at 4:30 PM", "2023-03-01 16:30"),
+         r"unknown quote time format, line 3 '\"Date: 2023-03-01 16:30 EST\""),
+        ([ROW], HEADER.replace(",IV,Delta", ",IV,Delt"), r"missing column\(s\) Delta, Delta\.1 for CBOE quotedata"),
+    ],
+)  # fmt: skip
+def test_a_bad_file_is_one_error_naming_the_file_and_the_line(tmp_path, rows, header, expected):
+    with pytest.raises((QuoteFileError, DataFileError), match=expected):
+        read_cboe_quotedata(write(tmp_path, rows, header=header))
+
+
+def test_a_directory_of_daily_files_is_one_snapshot_per_file_and_a_day_twice_is_refused(tmp_path):
+    write(tmp_path, [ROW], "2023-03-01.csv")
+    write(tmp_path, [ROW.replace("55.0,1,54.0", "57.0,1,56.0")], "2023-03-02.csv",
+          HEADER.replace("March 1, 2023", "March 2, 2023"))  # fmt: skip
+    chains = read_quote_files(tmp_path)
+    assert chains["snapshot_date"].unique().to_list() == [dt.date(2023, 3, 1), dt.date(2023, 3, 2)]
+    write(tmp_path, [ROW], "again.csv")
+    with pytest.raises(QuoteFileError, match=r"2023-03-01\.csv and .*again\.csv are both quotes of 2023-03-01"):
+        read_quote_files(tmp_path)
+
+
+def test_the_source_takes_bars_from_a_file_or_from_yahoo(tmp_path, monkeypatch):
+    from helpers import good_prices
+    from spyglass.data import yfinance
+    from yahoo_recordings import RecordedYahoo, yahoo_history
+
+    quotes = write(tmp_path, [ROW])
+    bars = good_prices(30).assign(date=pd.bdate_range(end="2023-03-01", periods=30))
+    bars.to_csv(tmp_path / "bars.csv", index=False)
+    cfg = {"quotes_path": str(quotes), "prices_path": str(tmp_path / "bars.csv"), "start": None, "end": None}
+    market = load(cfg, seed=0)
+    assert market.prices["date"].iloc[-1] == pd.Timestamp("2023-03-01") and market.chains.height == 2
+    assert "bars from" in market.description and "bars.csv" in market.description
+
+    client = RecordedYahoo(indices={"^GSPC": yahoo_history(bars)})
+    monkeypatch.setattr(yfinance, "YFinanceClient", lambda: client)
+    market = load(cfg | {"prices_path": None, "bars_ticker": "^GSPC", "retry": {"base_delay": 0.0}}, seed=0)
+    assert client.calls == ["history ^GSPC"] and len(market.prices) == 30
+    assert market.description.endswith("bars from Yahoo ^GSPC")
+
+
+def test_the_fetch_stage_files_a_good_file_and_a_bad_one_changes_nothing(repo_root, monkeypatch, tmp_path, caplog):
+    import logging
+
+    from helpers import good_prices, run_stage_script, stage_paths
+
+    quotes = write(tmp_path, [ROW])
+    good_prices(30).assign(date=pd.bdate_range(end="2023-03-01", periods=30)).to_csv(tmp_path / "bars.csv",
+                                                                                      index=False)  # fmt: skip
+    out = tmp_path / "out"
+    overrides = ["data=cboe", f"data.quotes_path={quotes}", f"data.prices_path={tmp_path / 'bars.csv'}",
+                 "checks.min_rows=20", *stage_paths(out)]  # fmt: skip
+    run_stage_script(repo_root, monkeypatch, "fetch", overrides)
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert any("archive/options/snapshot_date=2023-03-01" in str(p) for p in before)
+    write(tmp_path, [ROW, ROW.rsplit(",", 3)[0]])
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exit_info:
+        run_stage_script(repo_root, monkeypatch, "fetch", overrides)
+    assert exit_info.value.code == 1
+    assert f"fetch failed: {quotes}: 1 row(s) with fewer fields than the header's 22" in caplog.text
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before

@@ -11,6 +11,11 @@ from pathlib import Path
 
 from spyglass.config import composed_yaml
 
+# A small pipeline for the end-to-end runs on real data: few folds, trials and trees.
+SMALL = ["cv.n_folds=3", "cv.min_train=252", "tuning.n_trials=2", "tuning.models=[elasticnet]",
+         "model.xgboost.params.n_estimators=40", "model.lightgbm.params.n_estimators=40", "meta.n_folds=2",
+         "meta.min_train=60", "meta.rolling_ic_window=63"]  # fmt: skip
+
 
 def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
     """Run a command in `cwd` with the project's interpreter first on PATH; raise with its output on failure."""

@@ -18,7 +18,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from e2e.repo import copy_repo, run, set_params, stages_run
+from e2e.repo import SMALL, copy_repo, run, set_params, stages_run
 from spyglass.config import compose, to_plain
 from spyglass.data import load_market_data, snapshot_provenance
 from spyglass.data.store import partition_files, partition_path, partition_provenance, read_snapshots, replace_store
@@ -33,9 +33,6 @@ pytestmark = pytest.mark.slow
 HORIZON = 35  # days of expiries fetched: the sample's 7-, 14- and 30-day expiries
 LAST = pd.Timestamp("2018-12-31").date()
 QUIRK_DAY = pd.Timestamp("2018-12-28").date()
-SMALL = ["cv.n_folds=3", "cv.min_train=252", "tuning.n_trials=2", "tuning.models=[elasticnet]",
-         "model.xgboost.params.n_estimators=40", "model.lightgbm.params.n_estimators=40", "meta.n_folds=2",
-         "meta.min_train=60", "meta.rolling_ic_window=63"]  # fmt: skip
 
 
 def replay_overrides(replay_dir: Path) -> list[str]:

@@ -53,6 +53,7 @@ SOURCES = {
     "synthetic": Source("spyglass.data.synthetic", simulated=True),
     "yfinance": Source("spyglass.data.yfinance", simulated=False, live=True),
     "csv": Source("spyglass.data.csv", simulated=False),
+    "cboe": Source("spyglass.data.cboe", simulated=False),
     "kaggle": Source("spyglass.data.kaggle", simulated=False, has_options=False),
 }
 

@@ -1,25 +1,30 @@
-"""CBOE's delayed-quote "quotedata" CSV (the download of cboe.com's delayed option quotes) as option quotes.
+"""CBOE's delayed-quote "quotedata" CSV (the download of cboe.com's delayed option quotes) as option quotes, and
+`data=cboe`: one such file, or a directory of daily ones, as the snapshot history, with bars from a prices file
+or Yahoo.
 
-Layout: three header lines, then a column header and one row per (expiry, strike) with the call and the put
-side by side:
-    <index name>,Last: 3990.5601,Change: 56.1801
+Layout: a preamble (the underlying's last price and the quote time, sometimes after a title line), then a column
+header and one row per (expiry, strike) with the call and the put side by side:
+    Standard & Poors 500 Index,Last: 3990.5601,Change:  56.1801
     "Date: December 12, 2022 at 8:30 PM EST",Bid: ...,Ask: ...,Size: ...,Volume: ...
     Expiration Date,Calls,Last Sale,Net,Bid,Ask,Volume,IV,Delta,Gamma,Open Interest,Strike,Puts,Last Sale,...
 
 The snapshot date and time come from the "Date:" line (US Eastern time, stored in UTC), the underlying price
 from "Last:". The file does not say when each last sale happened: a contract that traded in the session
 (volume > 0) gets the snapshot date as its last trade date, any other its last trade date missing, so the
-stale-trade rule never prices it from an old trade. Zero bids, asks and IVs mean "no quote" and become missing.
+stale-trade rule never prices it from an old trade. Zero bids, asks, IVs, deltas and gammas mean "no value" and
+become missing; CBOE's IV, delta and gamma are kept as provider columns (spyglass computes its own).
 
 Where one expiry lists two roots with the same strikes (SPX's AM-settled monthly and SPXW's PM-settled weekly
 on the third Friday), a quote is no longer unique by (expiry, type, strike): the root with the larger open
 interest on that expiry is kept (the standard monthly, in practice) and the other's quotes are dropped with a
 log line.
+
+Every problem is one error naming the file and the line: a preamble without the price or the quote time, a
+quote time in an unknown format, a missing column, a truncated row, an expiry or a number that does not parse.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 from pathlib import Path
@@ -27,67 +32,80 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
+from spyglass.data import MarketData
+from spyglass.data.csv import read_prices_csv
+from spyglass.data.files import CsvText, read_csv_text
+from spyglass.data.simulated import window
+from spyglass.data.vol_indices import read_indices_csv
 from spyglass.errors import UserError
 from spyglass.schemas import OptionChainSchema, validate
 
 log = logging.getLogger(__name__)
 EASTERN = "America/New_York"
 SIDE_COLUMNS = {"Last Sale": "last", "Bid": "bid", "Ask": "ask", "Volume": "volume", "IV": "provider_iv",
-                "Open Interest": "open_interest"}  # fmt: skip
-HEADER_LINES = 3
+                "Delta": "provider_delta", "Gamma": "provider_gamma", "Open Interest": "open_interest"}  # fmt: skip
+NO_VALUE_WHEN_ZERO = ("bid", "ask", "last", "provider_iv", "provider_delta", "provider_gamma")
+COLUMN_HEADER = "Expiration Date,"
+MAX_PREAMBLE = 10
+EXPIRY_FORMAT = "%a %b %d %Y"  # Fri Jan 20 2023
+QUOTE_TIME = re.compile(r"Date:\s*([A-Za-z]+ \d{1,2}, \d{4}) at (\d{1,2}:\d{2} [AP]M)")
 
 
 class QuoteFileError(UserError, ValueError):
-    """The file is not in CBOE's quotedata layout; the message says what was expected."""
+    """The file is not in CBOE's quotedata layout; the message says what was expected and where."""
 
 
-def _header(path: Path) -> tuple[float, pd.Timestamp]:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        lines = [next(csv.reader([handle.readline()])) for _ in range(HEADER_LINES)]
-    text = " ".join(",".join(line) for line in lines)
-    last = re.search(r"Last:\s*([0-9.]+)", text)
-    stamp = re.search(r"Date:\s*([A-Za-z]+ \d{1,2}, \d{4}) at (\d{1,2}:\d{2} [AP]M)", text)
-    if not (last and stamp):
-        raise QuoteFileError(
-            f"{path}: not a CBOE quotedata file (expected 'Last: <price>' and 'Date: <Month D, YYYY> at <h:mm AM>' "
-            "in its first three lines)"
-        )
-    return float(last.group(1)), pd.Timestamp(f"{stamp.group(1)} {stamp.group(2)}").tz_localize(EASTERN)
+def _preamble(path: Path) -> tuple[int, float, pd.Timestamp]:
+    """(lines before the column header, the underlying's last price, the quote time in New York)."""
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        head = [handle.readline() for _ in range(MAX_PREAMBLE)]
+    header = next((i for i, line in enumerate(head) if line.startswith(COLUMN_HEADER)), None)
+    if header is None:
+        raise QuoteFileError(f"{path}: not a CBOE quotedata file (no '{COLUMN_HEADER}Calls,...' column header in "
+                             f"its first {MAX_PREAMBLE} lines)")  # fmt: skip
+    last = next((m for line in head[:header] if (m := re.search(r"Last:\s*([0-9.]+)", line))), None)
+    if last is None:
+        raise QuoteFileError(f"{path}: no 'Last: <price>' of the underlying before the column header")
+    line_number, date_line = next(((i + 1, line) for i, line in enumerate(head[:header]) if "Date:" in line),
+                                  (None, None))  # fmt: skip
+    stamp = QUOTE_TIME.search(date_line or "")
+    if stamp is None:
+        where = f"line {line_number} {date_line.strip()!r}" if date_line else "no 'Date:' line"
+        raise QuoteFileError(f"{path}: unknown quote time format, {where} (expected e.g. 'Date: December 12, "
+                             "2022 at 8:30 PM EST')")  # fmt: skip
+    taken = pd.Timestamp(f"{stamp.group(1)} {stamp.group(2)}").tz_localize(EASTERN)
+    return header, float(last.group(1)), taken
 
 
-def _one_root_per_expiry(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
-    root = raw["Calls"].astype(str).str.extract(r"^([A-Za-z]+)", expand=False)
-    open_interest = raw["Open Interest"].astype(float) + raw["Open Interest.1"].astype(float)
-    by_root = open_interest.groupby([raw["expiry"], root]).sum().rename("oi").reset_index()
-    main = by_root.sort_values(["expiry", "oi", "Calls"], ascending=[True, False, True]).drop_duplicates("expiry")
-    keep = pd.MultiIndex.from_arrays([raw["expiry"], root]).isin(pd.MultiIndex.from_frame(main[["expiry", "Calls"]]))
+def _one_root_per_expiry(text: CsvText, expiry: pd.Series, open_interest: pd.Series, path: Path) -> pd.Series:
+    """Which rows to keep: on each expiry, the root (SPX, SPXW, ...) with the larger open interest."""
+    root = text.text("Calls").str.extract(r"^([A-Za-z]+)", expand=False)
+    by_root = open_interest.groupby([expiry, root]).sum().rename("oi").reset_index()
+    by_root.columns = ["expiry", "root", "oi"]
+    main = by_root.sort_values(["expiry", "oi", "root"], ascending=[True, False, True]).drop_duplicates("expiry")
+    keep = pd.MultiIndex.from_arrays([expiry, root]).isin(pd.MultiIndex.from_frame(main[["expiry", "root"]]))
     if not keep.all():
         log.info("%s: kept one root per expiry; dropped %d strikes of the smaller root", path, int((~keep).sum()))
-    return raw.loc[keep].reset_index(drop=True)
+    return pd.Series(keep, index=expiry.index)
 
 
 def read_cboe_quotedata(path: str | Path) -> pl.DataFrame:
-    """The quotes of one quotedata file in the OptionChainSchema layout, validated (errors name the file)."""
+    """The quotes of one quotedata file in the OptionChainSchema layout, validated (errors name file and line)."""
     path = Path(path)
-    spot, taken = _header(path)
+    preamble, spot, taken = _preamble(path)
+    text = read_csv_text(path, preamble_lines=preamble)
+    names = [f"{name}{suffix}" for suffix in ("", ".1") for name in SIDE_COLUMNS]
+    text.require(["Expiration Date", "Calls", "Strike", *names], "CBOE quotedata")
+    expiry = text.dates("Expiration Date", EXPIRY_FORMAT)
+    numbers = {name: text.numbers(name) for name in [*names, "Strike"]}
+    keep = _one_root_per_expiry(text, expiry, numbers["Open Interest"] + numbers["Open Interest.1"], path)
     snapshot_date = taken.date()
-    raw = pd.read_csv(path, skiprows=HEADER_LINES)
-    missing = [c for c in ("Expiration Date", "Calls", "Strike", *SIDE_COLUMNS) if c not in raw]
-    if missing:
-        raise QuoteFileError(f"{path}: missing quotedata column(s) {missing}")
-    expiry = pd.to_datetime(raw["Expiration Date"], format="%a %b %d %Y", errors="coerce")
-    if expiry.isna().any():
-        bad = raw.loc[expiry.isna(), "Expiration Date"].head(3).tolist()
-        raise QuoteFileError(f"{path}: unreadable expiration date(s) {bad} (expected e.g. 'Fri Jan 20 2023')")
-    raw = _one_root_per_expiry(raw.assign(expiry=expiry.dt.date), path)
     sides = []
     for option_type, suffix in (("call", ""), ("put", ".1")):
-        columns = {f"{name}{suffix}": target for name, target in SIDE_COLUMNS.items()}
-        side = raw[list(columns)].rename(columns=columns).astype(float)
-        quoted = side[["bid", "ask", "last", "provider_iv"]]
-        side[quoted.columns] = quoted.where(quoted > 0)
+        side = pd.DataFrame({target: numbers[f"{name}{suffix}"] for name, target in SIDE_COLUMNS.items()})
+        side[list(NO_VALUE_WHEN_ZERO)] = side[list(NO_VALUE_WHEN_ZERO)].where(side[list(NO_VALUE_WHEN_ZERO)] != 0)
         side["last_trade_date"] = pd.Series(snapshot_date, index=side.index).where(side["volume"] > 0)
-        sides.append(side.assign(option_type=option_type, strike=raw["Strike"].astype(float), expiry=raw["expiry"]))
+        sides.append(side.assign(option_type=option_type, strike=numbers["Strike"], expiry=expiry.dt.date)[keep])
     quotes = pd.concat(sides, ignore_index=True)
     chain = pl.from_pandas(quotes, nan_to_null=True).with_columns(
         snapshot_date=pl.lit(snapshot_date, dtype=pl.Date),
@@ -96,4 +114,55 @@ def read_cboe_quotedata(path: str | Path) -> pl.DataFrame:
         expiry=pl.col("expiry").cast(pl.Date),
         last_trade_date=pl.col("last_trade_date").cast(pl.Date),
     )
-    return validate(chain.select(*OptionChainSchema.to_schema().columns), OptionChainSchema, path)
+    lines = pd.concat([pd.Series(text.lines)[keep.to_numpy()]] * 2).to_numpy()
+    return validate(chain.select(*OptionChainSchema.to_schema().columns), OptionChainSchema, path, lines)
+
+
+def quote_files(path: str | Path) -> list[Path]:
+    """The quotedata file at `path`, or every *.csv in the directory `path` (sorted by name)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found (data.quotes_path)")
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    if not files:
+        raise FileNotFoundError(f"{path}: no *.csv quotedata files in the directory (data.quotes_path)")
+    return files
+
+
+def read_quote_files(path: str | Path) -> pl.DataFrame:
+    """Every file's quotes, one snapshot per file; two files of the same day are refused, naming both."""
+    chains, seen = [], {}
+    for file in quote_files(path):
+        chain = read_cboe_quotedata(file)
+        day = chain["snapshot_date"][0]
+        if day in seen:
+            raise QuoteFileError(f"{seen[day]} and {file} are both quotes of {day}; keep one file per day")
+        seen[day] = file
+        chains.append(chain)
+    return pl.concat(chains).sort("snapshot_date")
+
+
+def load(data_cfg: dict, seed: int) -> MarketData:
+    """CBOE quote files as the snapshots; bars from `prices_path` or, without one, Yahoo's `bars_ticker`."""
+    del seed
+    if not data_cfg.get("quotes_path"):
+        raise FileNotFoundError("data=cboe needs data.quotes_path=<quotedata.csv or a directory of them>")
+    chains = read_quote_files(data_cfg["quotes_path"])
+    report: dict = {}
+    if data_cfg.get("prices_path"):
+        prices, bars_from = read_prices_csv(data_cfg["prices_path"]), str(data_cfg["prices_path"])
+    else:
+        from spyglass.data.yfinance import yahoo_bars  # imported here: yfinance is needed only without a file
+
+        _, prices, report = yahoo_bars({**data_cfg, "ticker": data_cfg["bars_ticker"]})
+        bars_from = f"Yahoo {data_cfg['bars_ticker']}"
+    indices = read_indices_csv(data_cfg["indices_path"]) if data_cfg.get("indices_path") else None
+    days = chains["snapshot_date"].unique().sort()
+    span = f"{days[0]}" if len(days) == 1 else f"{len(days)} days {days[0]}..{days[-1]}"
+    return MarketData(
+        prices=window(prices, data_cfg.get("start"), data_cfg.get("end")),
+        chains=chains,
+        description=f"CBOE quote files {data_cfg['quotes_path']} ({span}), bars from {bars_from}",
+        vol_indices=indices,
+        report=report,
+    )

@@ -7,6 +7,7 @@ date or number that does not parse. Nothing is guessed: a cell either parses or 
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,15 +50,17 @@ class CsvText:
         cells = self.cells[column]
         return cells.where(cells.isna(), cells.astype(str).str.strip())
 
-    def dates(self, column: str) -> pd.Series:
-        """The column as dates (midnight, no time zone); a date with a UTC offset keeps its written calendar day."""
+    def dates(self, column: str, date_format: str | None = None) -> pd.Series:
+        """The column as dates (midnight, no time zone); a date with a UTC offset keeps its written calendar day.
+        With `date_format` (strptime codes) every cell must be written that way."""
         text = self.text(column)
         local = text.str.replace(UTC_OFFSET, "", regex=True)
-        parsed = pd.to_datetime(local, errors="coerce")  # one format, inferred from the first cell
+        parsed = pd.to_datetime(local, errors="coerce", format=date_format)  # inferred from the first cell if None
         retry = local.notna() & parsed.isna()
-        if retry.any():  # cells written another way parse one by one
+        if retry.any() and date_format is None:  # cells written another way parse one by one
             parsed[retry] = pd.to_datetime(local[retry], errors="coerce", format="mixed")
-        self._refuse(text.notna() & parsed.isna(), column, "date(s) that do not parse")
+        expected = f" (expected {date_format!r})" if date_format else ""
+        self._refuse(text.notna() & parsed.isna(), column, f"date(s) that do not parse{expected}")
         return parsed.dt.normalize()
 
     def timestamps(self, column: str) -> pd.Series:
@@ -89,8 +92,10 @@ def lines_text(lines: np.ndarray, raw: pd.Series | list) -> str:
     return ", ".join(shown) + more
 
 
-def read_csv_text(path: str | Path) -> CsvText:
-    """The cells of a CSV file as text; headers stripped. Raises FileNotFoundError or DataFileError."""
+def read_csv_text(path: str | Path, preamble_lines: int = 0) -> CsvText:
+    """The cells of a CSV file as text; headers stripped. The column header is on line `preamble_lines` + 1
+    (lines before it are skipped). A row with fewer fields than the header (a truncated file) is refused.
+    Raises FileNotFoundError or DataFileError."""
     path = Path(path)
     raw = path.read_bytes()
     if not raw.strip():
@@ -105,13 +110,28 @@ def read_csv_text(path: str | Path) -> CsvText:
         raise DataFileError(f"{path}, line {line}: not UTF-8 text (byte {raw[exc.start:exc.start + 1]!r} in "
                             f"{context.decode('utf-8', 'replace')!r}); save the file as UTF-8") from None  # fmt: skip
     try:
-        cells = pd.read_csv(io.StringIO(text), skip_blank_lines=False, low_memory=False)
+        cells = pd.read_csv(io.StringIO(text), skiprows=preamble_lines, skip_blank_lines=False, low_memory=False)
     except pd.errors.ParserError as exc:
         raise DataFileError(f"{path}: not a well-formed CSV file: {exc}") from None
-    lines = np.arange(len(cells)) + HEADER_LINES + 1
+    _refuse_short_rows(path, text, preamble_lines)
+    lines = np.arange(len(cells)) + preamble_lines + HEADER_LINES + 1
     filled = cells.notna().any(axis=1).to_numpy()
     cells, lines = cells[filled].reset_index(drop=True), lines[filled]
     if cells.empty:
         raise DataFileError(f"{path}: a header ({', '.join(map(str, cells.columns))}) but no data rows")
     cells.columns = [str(c).strip() for c in cells.columns]
     return CsvText(path, cells, lines)
+
+
+def _refuse_short_rows(path: Path, text: str, preamble_lines: int) -> None:
+    """DataFileError naming the rows (not blank) with fewer fields than the header: pandas would fill them in."""
+    rows = list(csv.reader(io.StringIO(text)))[preamble_lines:]
+    if not rows:
+        return
+    width = len(rows[0])
+    short = [(i, row) for i, row in enumerate(rows[1:]) if row and any(row) and len(row) < width]
+    if short:
+        lines = np.array([preamble_lines + HEADER_LINES + 1 + i for i, _ in short])
+        raw = [",".join(row)[:60] for _, row in short]
+        raise DataFileError(f"{path}: {len(short)} row(s) with fewer fields than the header's {width} (a "
+                            f"truncated file?): " + lines_text(lines, raw))  # fmt: skip

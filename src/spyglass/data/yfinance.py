@@ -251,6 +251,18 @@ def fetch_vol_indices(
     return table, report
 
 
+def yahoo_bars(
+    data_cfg: dict, client: YahooClient | None = None, sleep: Sleep = time.sleep
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Daily bars of `data_cfg["ticker"]` between start and end: (Yahoo's rows as answered, the clean bars with
+    the risk-free column when `risk_free_ticker` is set, the cleaning report)."""
+    client = client or yahoo_client(data_cfg)
+    policy = RetryPolicy(**data_cfg.get("retry", {}))
+    bars = standardise_bars(daily_history(client, data_cfg["ticker"], data_cfg, policy, sleep), data_cfg["ticker"])
+    prices, report = clean_bars(bars, data_cfg["ticker"])
+    return bars, with_risk_free(prices, client, data_cfg, policy, sleep), report
+
+
 def yahoo_client(data_cfg: dict) -> YahooClient:
     """The recording replayed (data.replay_dir), else live yfinance, recorded when data.record_dir is set."""
     if data_cfg.get("replay_dir"):
@@ -293,9 +305,7 @@ def load(
     policy = RetryPolicy(**data_cfg.get("retry", {}))
     bars, prices, bars_error, report = None, None, None, {}
     try:
-        bars = standardise_bars(daily_history(client, ticker, data_cfg, policy, sleep), ticker)
-        prices, report = clean_bars(bars, ticker)
-        prices = with_risk_free(prices, client, data_cfg, policy, sleep)
+        bars, prices, report = yahoo_bars(data_cfg, client, sleep)
     except FetchError as exc:
         bars_error = exc
     closes = prices.set_index("date")["close"] if prices is not None else pd.Series(index=pd.DatetimeIndex([]))
