@@ -122,7 +122,7 @@ def test_when_the_bars_fail_the_chains_that_arrived_are_stored_and_nothing_else_
 @pytest.mark.parametrize(
     ("stage", "override", "expected"),
     [
-        ("fetch", "data=nope", "Could not find 'data/nope' Available options in 'data': csv kaggle sample"),
+        ("fetch", "data=nope", "Could not find 'data/nope' Available options in 'data': cboe csv kaggle sample"),
         ("fetch", "cv.nope=1", "Could not override 'cv.nope'. To append to your config use +cv.nope=1"),
         ("allocate", "allocation.method=nope", "unknown allocation.method 'nope'; choose one of ['kelly', "),
         ("allocate", "allocation.min_position=3", "allocation.min_position must be <= allocation.max_position"),

@@ -7,6 +7,7 @@ import logging
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import polars as pl
 import pytest
 
 from spyglass.app import charts
@@ -144,7 +145,9 @@ def test_the_app_api_through_gradio_client(app_url, artifacts_root, small_cfg):
     assert len(plots) == 4 and all(plot is not None for plot in plots)
     assert all(plot["type"] == "plotly" for plot in plots)
     assert expiry["value"] == expiry["choices"][0][0]  # the dropdown moves to the snapshot's first expiry
-    assert len(expiry["choices"]) == len(small_cfg["data"]["chains"]["expiry_days"])
+    store = artifacts_root / small_cfg["paths"]["options_store"]
+    listed = pl.read_parquet(store / dates[-1] / "chain.parquet")["expiry"].n_unique()
+    assert len(expiry["choices"]) == listed
     assert options_status.startswith(f"Snapshot {dates[-1].removeprefix('snapshot_date=')}: spot ")
     *_, missing = client.predict("1999-01-04", api_name="/options")
     assert missing.startswith("⚠️ Loading the snapshot failed: LookupError: no option snapshot dated 1999-01-04")

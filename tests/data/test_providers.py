@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -39,15 +41,21 @@ def test_sample_provider_windows_bars_and_simulates_chains_after_calibration(sma
 def test_chain_shape_and_realistic_quotes(synthetic_market, small_cfg):
     chains = synthetic_market.chains
     spec = small_cfg["data"]["chains"]
-    per_snapshot = len(spec["expiry_days"]) * (2 * spec["strikes_per_side"] + 1) * 2
-    assert chains.group_by("snapshot_date").len()["len"].unique().to_list() == [per_snapshot]
-    assert (chains["ask"] >= chains["bid"]).all()
+    day = chains.filter(pl.col("snapshot_date") == pl.col("snapshot_date").max())
+    expiries = day["expiry"].unique().sort()
+    fridays = [e for e in expiries if e.weekday() == 4]
+    assert fridays == expiries.to_list() and len(expiries) >= spec["weeklies"]  # every expiry a Friday
+    assert (chains["ask"] >= chains["bid"]).all() and ((chains["bid"] * 100).round(6) % 1 == 0).all()  # cents
     assert set(chains["option_type"].unique()) == {"call", "put"}
     assert (chains["volume"] >= 0).all() and (chains["open_interest"] > 0).any()
-    # The simulated skew: 30-day OTM puts carry a higher IV than OTM calls of the same distance.
-    day = chains.filter(pl.col("snapshot_date") == pl.col("snapshot_date").max())
+    # Each expiry's strikes sit on one grid, and a strike once listed stays listed until the expiry.
+    for expiry in expiries:
+        strikes = chains.filter(pl.col("expiry") == expiry).group_by("snapshot_date").agg(pl.col("strike"))
+        listed = [set(s) for s in strikes.sort("snapshot_date")["strike"].to_list()]
+        assert all(a <= b for a, b in itertools.pairwise(listed))
+    # The skew: 30-day OTM puts carry a higher IV than OTM calls of the same distance.
     spot = day["underlying_price"][0]
-    month = day.filter((pl.col("expiry") - pl.col("snapshot_date")).dt.total_days() == 30)
+    month = day.filter((pl.col("expiry") - pl.col("snapshot_date")).dt.total_days().is_between(20, 60))
     low = month.filter(pl.col("strike") < spot * 0.96)["provider_iv"].mean()
     high = month.filter(pl.col("strike") > spot * 1.04)["provider_iv"].mean()
     assert low > high

@@ -144,13 +144,18 @@ def test_dvc_commands_leave_the_signal_journal_and_the_archive_alone(repo, first
     def unchanged(after: str) -> None:
         assert {path: path.read_bytes() for path in kept} == before, f"changed by {after}"
 
+    allocations = repo / "data/allocations.parquet"
     run(["dvc", "repro"], repo)
     unchanged("dvc repro")
-    run(["dvc", "exp", "run", "-n", "lev150", "-S", "experiment=debug", "-S", "allocation.max_position=1.5"], repo)
+    baseline = allocations.read_bytes()
+    run(["dvc", "exp", "run", "-n", "half", "-S", "experiment=debug", "-S", "allocation.max_position=0.5"], repo)
     unchanged("dvc exp run")
+    experiment = allocations.read_bytes()
+    assert experiment != baseline
     run(["git", "checkout", "--", "params.yaml", "dvc.lock"], repo)
     run(["dvc", "checkout", "--force"], repo)
     unchanged("dvc checkout")
-    run(["dvc", "exp", "apply", "lev150"], repo)
+    assert allocations.read_bytes() == baseline  # checkout did restore the outputs it tracks
+    run(["dvc", "exp", "apply", "half"], repo)
     unchanged("dvc exp apply")
-    assert pd.read_parquet(repo / "data/allocations.parquet")["allocation"].max() > 1.25  # the experiment's outputs
+    assert allocations.read_bytes() == experiment  # and exp apply brought the experiment's back

@@ -145,10 +145,15 @@ def test_e_yahoo_quirks_end_as_described(repo, recordings, sample):
     fetch = metrics(repo, "fetch")
     assert fetch["bars_dropped"] == ["2019-01-02"] and len(fetch["volumes_filled"]) == 1
     day = fetch["chains"][f"{QUIRK_DAY}"]
-    assert day["expiries_listed"] == 7 and day["expiries_wanted"] == 3  # listed twice, fetched once
+    recorded = market.chains.filter(pl.col("snapshot_date") == QUIRK_DAY).with_columns(
+        days=(pl.col("expiry") - pl.col("snapshot_date")).dt.total_days()
+    )
+    within = recorded.filter(pl.col("days") <= HORIZON)["expiry"].n_unique()
+    assert day["expiries_listed"] == recorded["expiry"].n_unique() + 1  # one of them listed twice
+    assert day["expiries_wanted"] == within  # ... and fetched once
     assert list(day["expiries_skipped"].values()) == ["answer lacks column(s) ['openInterest']"]
     stored = pl.read_parquet(partition_path(repo / "data/raw/options", QUIRK_DAY))
-    assert stored["expiry"].n_unique() == 2
+    assert stored["expiry"].n_unique() == within - 1  # the expiry without openInterest is skipped
     close = market.prices.set_index("date")["close"][pd.Timestamp(QUIRK_DAY)]
     assert stored["underlying_price"].unique().to_list() == [pytest.approx(close)]  # no quote: the last close
     assert partition_provenance(partition_path(repo / "data/raw/options", QUIRK_DAY)).ticker == "SPY"

@@ -34,6 +34,6 @@ def load(data_cfg: dict, seed: int) -> MarketData:
         prices,
         data_cfg,
         seed,
-        description="S&P 500 daily bars from the arch package; option chains simulated (GARCH-t vol + skew), "
-        "volatility indices computed from them (model-free)",
+        description="S&P 500 daily bars from the arch package; option chains simulated (GARCH-t vol, calibrated "
+        "on CBOE's SPX chain of 2022-12-12), volatility indices computed from them (model-free)",
     )
