@@ -93,6 +93,28 @@ def smile(frame: pl.DataFrame) -> list[dict[str, float]]:
     return fits
 
 
+def strike_grid(frame: pl.DataFrame) -> list[dict[str, float]]:
+    """Per maturity bucket: the median spacing of listed strikes within 5 % of spot and the lowest and highest
+    strike, as shares of spot (medians over the bucket's expiries)."""
+    spot = frame["underlying_price"][0]
+    per_expiry = (
+        frame.select("expiry", "days", "strike")
+        .unique()
+        .sort("expiry", "strike")
+        .group_by("expiry", "days")
+        .agg(
+            near_step=pl.col("strike").filter((pl.col("strike") / spot - 1).abs() < 0.05).diff().median() / spot,
+            lowest=pl.col("strike").min() / spot,
+            highest=pl.col("strike").max() / spot,
+        )
+    )
+    buckets = []
+    for low, high in MATURITY_BUCKETS:
+        rows = per_expiry.filter(pl.col("days").is_between(low, high))
+        buckets.append({"max_days": high, **{k: float(rows[k].median()) for k in ("near_step", "lowest", "highest")}})
+    return buckets
+
+
 def atm_iv_30d(frame: pl.DataFrame) -> float:
     """The at-the-money IV of the expiries 25-35 days out (their mean)."""
     return float(frame.filter(pl.col("days").is_between(25, 35))["atm_iv"].mean())
@@ -126,6 +148,7 @@ def calibrate(chain: pl.DataFrame, risk_free_rate: float, dividend_yield: float)
         "volume_maturity_exponent": maturity_exponent(frame, "volume"),
         "open_interest_maturity_exponent": maturity_exponent(frame, "open_interest"),
         "smile": smile(frame),
+        "strike_grid": strike_grid(frame),
         "expiries": {
             f"{low}_{high}_days": expiries.filter(pl.col("days").is_between(low, high)).height
             for low, high in MATURITY_BUCKETS
