@@ -124,6 +124,7 @@ def artifacts_root(tmp_path_factory, synthetic_market, small_cfg, small_run):
     root = tmp_path_factory.mktemp("repo")
     cfg, paths, run = small_cfg, small_cfg["paths"], small_run
     write_parquet(synthetic_market.prices, root / paths["prices"])
+    write_parquet(synthetic_market.vol_indices, root / paths["vol_indices"])
     replace_store(synthetic_market.chains, root / paths["options_store"], snapshot_provenance(cfg["data"]))
     write_parquet(run.options, root / paths["options_features"])
     write_parquet(run.vol_index, root / paths["vol_index_features"])

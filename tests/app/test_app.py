@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import numpy as np
@@ -91,7 +92,7 @@ def test_a_failing_handler_leaves_outputs_and_says_what_failed_without_a_traceba
     with caplog.at_level(logging.ERROR):
         first, second, status = broken("2024-01-19")
     assert first == second == {"__type__": "update"}  # gr.update(): the charts on screen stay as they are
-    assert status == "⚠️ Loading the snapshot failed: OSError: partition unreadable"
+    assert status == "⚠️ Loading the snapshot failed: partition unreadable"
     assert "Traceback" in caplog.text  # the traceback goes to the server log instead
 
 
@@ -141,7 +142,8 @@ def test_the_app_api_through_gradio_client(app_url, artifacts_root, small_cfg):
     signal, status = client.predict(api_name="/refresh")
     assert "2014-12-31" in signal and "Scored 2014-12-31" in status
     dates = sorted(p.name for p in (artifacts_root / small_cfg["paths"]["options_store"]).iterdir())
-    expiry, *plots, options_status = client.predict(dates[-1].removeprefix("snapshot_date="), api_name="/options")
+    box, expiry, *plots, options_status = client.predict(dates[-1].removeprefix("snapshot_date="), api_name="/options")
+    assert box["value"] == dates[-1].removeprefix("snapshot_date=")
     assert len(plots) == 4 and all(plot is not None for plot in plots)
     assert all(plot["type"] == "plotly" for plot in plots)
     assert expiry["value"] == expiry["choices"][0][0]  # the dropdown moves to the snapshot's first expiry
@@ -149,19 +151,27 @@ def test_the_app_api_through_gradio_client(app_url, artifacts_root, small_cfg):
     listed = pl.read_parquet(store / dates[-1] / "chain.parquet")["expiry"].n_unique()
     assert len(expiry["choices"]) == listed
     assert options_status.startswith(f"Snapshot {dates[-1].removeprefix('snapshot_date=')}: spot ")
-    *_, missing = client.predict("1999-01-04", api_name="/options")
-    assert missing.startswith("⚠️ Loading the snapshot failed: LookupError: no option snapshot dated 1999-01-04")
+    first = dates[0].removeprefix("snapshot_date=")
+    box, *_, missing = client.predict("1999-01-04", api_name="/options")  # before the store's first snapshot
+    assert box["value"] == first and missing.startswith(f"No snapshot on 1999-01-04 (not a trading day in the store); "
+                                               f"showing the nearest, {first}. Snapshot {first}: spot")  # fmt: skip
+    box, *_, hostile = client.predict("<img src=x onerror=alert(1)>", api_name="/options")
+    assert box["value"] == dates[-1].removeprefix("snapshot_date=") and "<img" not in hostile
+    assert hostile.startswith("‘&lt;img src=x onerror=alert(1)&gt;’ is not a date (YYYY-MM-DD)")
 
 
 def test_page_contents_fill_every_component_and_hide_what_has_no_artifacts(artifacts_root, small_cfg, tmp_path):
     store = artifacts_root / small_cfg["paths"]["options_store"]
-    full = page_contents(load_artifacts(small_cfg["paths"], artifacts_root), store)
+    today = dt.date(2015, 1, 5)
+    full = page_contents(load_artifacts(small_cfg["paths"], artifacts_root), store, small_cfg, today)
     assert tuple(full) == COMPONENTS
     assert all(full[name]["visible"] for name in ("allocation", "pcr", "history", "equity", "drawdown", "metrics"))
     assert not full["options_empty"]["visible"] and not full["backtest_empty"]["visible"]
     assert full["snapshot"]["value"] == full["snapshot"]["choices"][0] == "2014-12-31"
     assert full["picked"]["value"] == DEFAULT_HISTORY
-    empty = page_contents(load_artifacts(small_cfg["paths"], tmp_path), tmp_path / "no-store")
+    assert "signal as of **2014-12-31** (5 days before today, 2015-01-05)" in full["provenance"]
+    assert "Simulated options" in full["provenance"] and "net dealer gamma" in full["levels"]
+    empty = page_contents(load_artifacts(small_cfg["paths"], tmp_path), tmp_path / "no-store", small_cfg, today)
     assert not any(empty[name]["visible"] for name in ("allocation", "pcr", "history", "equity", "metrics"))
     assert empty["options_empty"]["visible"] and empty["backtest_empty"]["visible"]
     assert "make run" in empty["signal"] and empty["snapshot"]["choices"] == []

@@ -104,6 +104,45 @@ def test_signal_tab_shows_the_latest_signal_and_scores_offline(page, screenshot)
     screenshot(page, "signal")
 
 
+def test_the_first_screen_says_where_the_data_comes_from_and_shows_the_key_levels(page):
+    provenance = page.inner_text("#provenance")
+    assert "SYNTH" in provenance and "simulated prices and options (data=synthetic)" in provenance
+    assert "signal as of 2014-12-31" in provenance and "options snapshot 2014-12-31" in provenance
+    assert re.search(r"\(\d[\d,]* days before today, \d{4}-\d{2}-\d{2}\)", provenance)
+    assert "Simulated options" in provenance  # the badge
+    levels = page.inner_text("#levels")
+    for shown in (
+        "Key levels, snapshot 2014-12-31",
+        "spot:",
+        "net dealer gamma:",
+        "gamma flip:",
+        "call wall:",
+        "put wall:",
+        "put/call ratio: volume",
+        "30-day ATM implied vol:",
+        "30-day model-free implied vol",
+    ):
+        assert shown in levels, shown
+    for element in ("#provenance", "#levels"):  # on the first screen, without scrolling
+        box = page.locator(element).bounding_box()
+        assert box["y"] + box["height"] <= LAPTOP["height"], element
+
+
+def test_a_hostile_date_is_shown_as_text_and_the_box_returns_to_a_snapshot(page):
+    open_tab(page, "Options")
+    page.wait_for_function("document.querySelector('#options-status').innerText.includes('Snapshot')")
+    field = page.locator("#snapshot input")
+    field.click()
+    field.press("Control+a")
+    field.press_sequentially("<img src=x onerror=window.hacked=1>")
+    field.press("Enter")
+    page.wait_for_function("document.querySelector('#options-status').innerText.includes('is not a date')")
+    status = page.inner_text("#options-status")
+    assert status.startswith("‘<img src=x onerror=window.hacked=1>’ is not a date (YYYY-MM-DD); showing the latest")
+    assert page.locator("#options-status img").count() == 0 and page.evaluate("window.hacked") is None
+    assert field.input_value() == "2014-12-31"  # the box shows the snapshot drawn
+
+
 def test_a_failed_refresh_says_so_and_keeps_the_last_result(page, monkeypatch):
     def no_network(*_args, **_kwargs):
         raise ConnectionError("Could not resolve host: query2.finance.yahoo.com")

@@ -1,12 +1,15 @@
 """The Gradio app: `make app` serves it on 127.0.0.1:7860 from the last pipeline run's artifacts.
 
-Tabs: Signal (latest prediction, vol estimate and allocation, live re-scoring), Options (smile, term structure,
-dealer gamma by strike and against spot, feature history for a chosen snapshot), Backtest (equity, drawdown,
-metrics). Errors become messages on the page; a missing artifact shows how to create it.
+Above the tabs: where the data comes from, how old it is, and a badge when the options are simulated.
+Tabs: Signal (latest prediction, vol estimate and allocation, live re-scoring; the key option levels as
+numbers), Options (smile, term structure, dealer gamma by strike and against spot, feature history for a chosen
+snapshot; a date without a snapshot shows the nearest one, and says so), Backtest (equity, drawdown, metrics).
+Errors become escaped one-line messages on the page; a missing artifact shows how to create it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import os
@@ -20,6 +23,7 @@ import polars as pl
 
 from spyglass.app import charts
 from spyglass.app.scoring import EMPTY_STATE, Artifacts, latest_signal, live_score, load_artifacts, model_info
+from spyglass.app.summary import escaped, key_levels_markdown, plain_message, provenance_markdown
 from spyglass.backtest.report import summary_table
 from spyglass.data.store import partition_path
 from spyglass.daycount import CALENDAR_DAYS_PER_YEAR
@@ -30,8 +34,8 @@ DEFAULT_HISTORY = ["iv_atm_30d", "iv_atm_90d", "iv_skew_30d"]
 PCR_COLUMNS = ["pcr_volume", "pcr_oi"]
 HISTORY_TITLE = "Options features over time"
 # The components a page load fills (keys of page_contents), in the order of the load event's outputs.
-COMPONENTS = ("signal", "allocation", "options_empty", "snapshot", "pcr", "picked", "history", "equity", "drawdown",
-              "metrics", "backtest_empty")  # fmt: skip
+COMPONENTS = ("provenance", "signal", "levels", "allocation", "options_empty", "snapshot", "pcr", "picked", "history",
+              "equity", "drawdown", "metrics", "backtest_empty")  # fmt: skip
 
 
 def shielded(action: str, n_outputs: int) -> Callable:
@@ -45,7 +49,7 @@ def shielded(action: str, n_outputs: int) -> Callable:
                 return handler(*args)
             except Exception as exc:
                 log.exception("%s failed", action)
-                return (*[gr.update()] * (n_outputs - 1), f"⚠️ {action} failed: {type(exc).__name__}: {exc}")
+                return (*[gr.update()] * (n_outputs - 1), f"⚠️ {action} failed: {plain_message(exc)}")
 
         return guarded
 
@@ -82,41 +86,68 @@ def snapshot_choices(store: Path) -> list[str]:
     return sorted((p.name.removeprefix("snapshot_date=") for p in store.glob("snapshot_date=*")), reverse=True)
 
 
+def resolve_snapshot(requested: str, choices: list[str]) -> tuple[str, str]:
+    """(the stored snapshot to show, a note when it is not the one asked for): the nearest stored date to a
+    date without a snapshot, the latest for text that is not a date."""
+    if requested in choices:
+        return requested, ""
+    try:
+        day = pd.Timestamp(requested.strip())
+    except (ValueError, TypeError):
+        return choices[0], f"‘{escaped(requested)}’ is not a date (YYYY-MM-DD); showing the latest snapshot."
+    nearest = min(choices, key=lambda choice: (abs(pd.Timestamp(choice) - day), choice))
+    return nearest, f"No snapshot on {day:%Y-%m-%d} (not a trading day in the store); showing the nearest, {nearest}."
+
+
 def snapshot_analytics(cfg: dict, store: Path, snapshot: str) -> OptionsAnalytics:
     """The options analytics (priced chain, exposures, gamma profile) of one stored snapshot."""
     partition = partition_path(store, pd.Timestamp(snapshot))
     if not partition.exists():
-        raise LookupError(f"no option snapshot dated {snapshot} in {store}")
+        raise LookupError(f"no option snapshot dated {snapshot}")
     rate, q = float(cfg["data"]["risk_free_rate"]), float(cfg["data"]["dividend_yield"])
     spec = OptionsFeatureSpec.from_config(cfg["features"]["options"])
     return options_analytics(pl.read_parquet(partition), rate, q, spec)
 
 
-def options_views(analytics: OptionsAnalytics, snapshot: str, expiry: str | None) -> tuple:
-    """(expiry choices, smile, term structure, gamma by strike, gamma profile, status) for one snapshot."""
+def options_views(analytics: OptionsAnalytics, snapshot: str, expiry: str | None, note: str = "") -> tuple:
+    """(snapshot box, expiry choices, smile, term structure, gamma by strike, gamma profile, status) for one
+    snapshot; the box shows the snapshot drawn."""
     priced = analytics.priced
     expiries = sorted({str(e) for e in priced["expiry"].to_list()})
     expiry = expiry if expiry in expiries else expiries[0]
     row = analytics.features.row(0, named=True)
+    spot = row["spot"] if row["spot"] is not None else float(priced["underlying_price"][0])  # nothing priced
     atm = (
         smile_iv(priced.filter(pl.col("iv").is_not_null()), 0.0, "iv_atm")
         .with_columns(days_to_expiry=(pl.col("t_years") * CALENDAR_DAYS_PER_YEAR).round())
         .sort("days_to_expiry")
     )
     return (
+        gr.update(value=snapshot),
         gr.update(choices=expiries, value=expiry),
         charts.smile(priced.to_pandas(), pd.Timestamp(expiry).date()),
         charts.term_structure(atm.to_pandas()),
         charts.gamma_by_strike(
-            analytics.latest_by_strike.to_pandas(), row["spot"], row["gamma_flip"], row["call_wall"], row["put_wall"]
+            analytics.latest_by_strike.to_pandas(), spot, row["gamma_flip"], row["call_wall"], row["put_wall"]
         ),
-        charts.gamma_profile(analytics.latest_profile.to_pandas(), row["spot"]),
-        f"Snapshot {snapshot}: spot {row['spot']:,.2f}, {priced.height} priced contracts, "
+        charts.gamma_profile(analytics.latest_profile.to_pandas(), spot),
+        (f"{note} " if note else "") + f"Snapshot {snapshot}: spot {spot:,.2f}, {priced.height} priced contracts, "
         f"expiry {pd.Timestamp(expiry).date()}.",
     )
 
 
-def page_contents(artifacts: Artifacts, store: Path) -> dict[str, Any]:
+def latest_levels(artifacts: Artifacts, cfg: dict) -> str:
+    """The key levels of the latest options features row (with the 30-day model-free index of that day)."""
+    features, indices = artifacts.tables["options_features"], artifacts.tables.get("vol_indices")
+    row = features.iloc[-1].to_dict() if features is not None and len(features) else None
+    vix = None
+    if row is not None and indices is not None and "vix_30d" in indices:
+        same_day = indices.loc[pd.to_datetime(indices["date"]) == pd.Timestamp(row["date"]), "vix_30d"].dropna()
+        vix = float(same_day.iloc[0]) if len(same_day) else None
+    return key_levels_markdown(row, vix, float(cfg["features"]["options"]["profile"]["range_pct"]))
+
+
+def page_contents(artifacts: Artifacts, store: Path, cfg: dict, today: dt.date) -> dict[str, Any]:
     """What each component of the page shows for these artifacts (values or gr.update), by component name.
 
     Computed on every page load, so reloading the page picks up a newer pipeline run; parts without their
@@ -134,8 +165,11 @@ def page_contents(artifacts: Artifacts, store: Path) -> dict[str, Any]:
     def shown(condition: bool, build: Callable[[], Any]) -> Any:
         return gr.update(value=build() if condition else None, visible=condition)
 
+    signal = latest_signal(artifacts)
     return {
-        "signal": signal_markdown(latest_signal(artifacts)),
+        "provenance": provenance_markdown(cfg, signal.get("date"), choices[0] if choices else None, today),
+        "signal": signal_markdown(signal),
+        "levels": latest_levels(artifacts, cfg),
         "allocation": shown(has_allocation, lambda: charts.allocation_with_price(tables["allocations"], prices)),
         "options_empty": gr.update(visible=not choices),
         "snapshot": gr.update(choices=choices, value=choices[0] if choices else None),
@@ -161,7 +195,7 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
     def load_page() -> tuple:
         current["artifacts"] = artifacts = load_artifacts(cfg["paths"], root)
         analytics_of.cache_clear()
-        contents = page_contents(artifacts, store)
+        contents = page_contents(artifacts, store, cfg, dt.date.today())
         return (*(contents[name] for name in COMPONENTS), "")
 
     @shielded("Refresh", 2)
@@ -173,11 +207,13 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
         scored = f"Scored {result['date']} with the saved models ({result['seconds']} s)."
         return signal_markdown({**result, **model_info(artifacts)}), scored
 
-    @shielded("Loading the snapshot", 6)
+    @shielded("Loading the snapshot", 7)
     def show_snapshot(snapshot: str | None, expiry: str | None = None) -> tuple:
-        if not snapshot:
-            return gr.update(choices=[]), None, None, None, None, ""
-        return options_views(analytics_of(snapshot), snapshot, expiry)
+        choices = snapshot_choices(store) if store.exists() else []
+        if not choices:
+            return gr.update(), gr.update(choices=[]), None, None, None, None, "No option snapshots stored."
+        shown, note = resolve_snapshot(snapshot or choices[0], choices)
+        return options_views(analytics_of(shown), shown, expiry, note)
 
     @shielded("Drawing the history", 2)
     def show_history(columns: list[str]) -> tuple[Any, str]:
@@ -186,10 +222,13 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
 
     empty = f"**{EMPTY_STATE}**"
     with gr.Blocks(title="spyglass") as app:
-        gr.Markdown(f"# spyglass — {cfg['data']['ticker']} ({cfg['data']['source']} data)")
+        gr.Markdown(f"# spyglass — {escaped(cfg['data']['ticker'])}")
+        provenance = gr.Markdown(elem_id="provenance")
         page_status = gr.Markdown(elem_id="page-status")
         with gr.Tab("Signal", id="signal-tab"):
-            signal = gr.Markdown(elem_id="signal")
+            with gr.Row():
+                signal = gr.Markdown(elem_id="signal")
+                levels = gr.Markdown(elem_id="levels")
             button = gr.Button("Refresh data and score the latest day", elem_id="refresh")
             status = gr.Markdown(elem_id="status")
             allocation = gr.Plot(elem_id="allocation", visible=False)
@@ -212,11 +251,11 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
             metrics = gr.Dataframe(elem_id="metrics", max_height=1000, interactive=False, visible=False)
             backtest_empty = gr.Markdown(empty, elem_id="backtest-empty")
         components = {
-            "signal": signal, "allocation": allocation, "options_empty": options_empty, "snapshot": snapshot,
-            "pcr": pcr, "picked": picked, "history": history, "equity": equity, "drawdown": drawdown,
-            "metrics": metrics, "backtest_empty": backtest_empty,
+            "provenance": provenance, "signal": signal, "levels": levels, "allocation": allocation,
+            "options_empty": options_empty, "snapshot": snapshot, "pcr": pcr, "picked": picked, "history": history,
+            "equity": equity, "drawdown": drawdown, "metrics": metrics, "backtest_empty": backtest_empty,
         }  # fmt: skip
-        snapshot_outputs = [expiry, smile_plot, term_plot, gex_plot, profile_plot, options_status]
+        snapshot_outputs = [snapshot, expiry, smile_plot, term_plot, gex_plot, profile_plot, options_status]
         app.load(load_page, outputs=[*(components[name] for name in COMPONENTS), page_status]).then(
             lambda d: show_snapshot(d), snapshot, snapshot_outputs
         )

@@ -40,6 +40,7 @@ ARTIFACT_TABLES = {
     "allocations": "allocations",
     "backtest": "backtest_daily",
     "options_features": "options_features",
+    "vol_indices": "vol_indices",
 }
 
 

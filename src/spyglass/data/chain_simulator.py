@@ -242,15 +242,17 @@ def simulate_chains(
     risk_free_rate: float,
     dividend_yield: float,
     seed: int,
+    first_snapshot: int = 0,
 ) -> pl.DataFrame:
-    """Chains for every date (see the module docstring); `next_variance_pct2[i]` is the GARCH forecast
-    (percent^2 per day) made at the close of `dates[i]`."""
+    """Chains for every date from `first_snapshot` on (see the module docstring); `next_variance_pct2[i]` is the
+    GARCH forecast (percent^2 per day) made at the close of `dates[i]`. Trading on the days before
+    `first_snapshot` builds the open interest the first snapshot shows, as a market's history would."""
     market = market_state(dates, spot, next_variance_pct2, garch, spec, risk_free_rate, dividend_yield)
     listed = listed_expiries(market.dates, spec)
     lives = listed.groupby("expiry")["i"]
     quotes = pd.concat([expiry_quotes(market, rows.to_numpy(), expiry, spec, seed) for expiry, rows in lives],
                        ignore_index=True)  # fmt: skip
-    return _priced(quotes, market, spec, seed)
+    return _priced(quotes[quotes["i"] >= first_snapshot].reset_index(drop=True), market, spec, seed)
 
 
 def _priced(quotes: pd.DataFrame, market: Market, spec: ChainSpec, seed: int) -> pl.DataFrame:

@@ -24,8 +24,10 @@ def with_simulated_chains(
     """Attach simulated chains to `prices`, one snapshot per date after the calibration window.
 
     Without `garch`, parameters are fitted on the first `calibration_days` rows only, so no snapshot depends
-    on prices after its own date. The volatility indices are computed from each day's simulated chain by the
-    model-free method (data.model_free_indices), as CBOE computes its own from real ones.
+    on prices after its own date. The simulated market trades through that window too (its open interest is
+    there on the first snapshot); only the snapshots after it are returned. The volatility indices are computed
+    from each day's simulated chain by the model-free method (data.model_free_indices), as CBOE computes its
+    own from real ones.
     """
     chain_cfg = data_cfg["chains"]
     calibration = int(chain_cfg["calibration_days"])
@@ -37,16 +39,16 @@ def with_simulated_chains(
     returns = percent_log_returns(prices["close"])
     params = garch or fit_garch(returns[1 : calibration + 1])
     forecast = next_day_variance(returns, params)
-    snap = slice(calibration, None)
     chains = simulate_chains(
-        prices["date"].iloc[snap],
-        prices["close"].to_numpy()[snap],
-        forecast[snap],
+        prices["date"],
+        prices["close"].to_numpy(),
+        forecast,
         params,
         ChainSpec.from_config(chain_cfg),
         float(data_cfg["risk_free_rate"]),
         float(data_cfg["dividend_yield"]),
         seed,
+        first_snapshot=calibration,  # the window's trading builds the open interest of the first snapshot
     )
     return MarketData(
         prices=prices,

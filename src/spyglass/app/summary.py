@@ -1,0 +1,94 @@
+"""The app's words on the first screen: where the data comes from and how old it is, the key option levels as
+numbers, and error messages a trader can read (escaped, without class names or server paths)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+from typing import Any
+
+from spyglass.data import source_of
+
+SOURCE_KINDS = {
+    "sample": "real S&P 500 bars (arch), simulated options",
+    "synthetic": "simulated prices and options",
+    "yfinance": "live Yahoo Finance",
+    "csv": "user CSV files",
+    "cboe": "CBOE quote files",
+    "kaggle": "Kaggle Hull Tactical file (no options)",
+}
+SIMULATED_BADGE = "⚠️ **Simulated options**: every option figure on this page comes from generated chains, not quotes."
+ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s/:'\"]+/)+")
+
+
+def escaped(value: Any) -> str:
+    """Text safe to put in Markdown that Gradio renders as HTML: no tag or entity of the input survives."""
+    return html.escape(str(value), quote=True)
+
+
+def plain_message(exc: BaseException) -> str:
+    """An exception as one escaped line for the page: its message without class name or server directories."""
+    text = " ".join(str(exc).split()) or "unexpected error (details in the server log)"
+    return escaped(ABSOLUTE_PATH.sub("", text))
+
+
+def provenance_markdown(cfg: dict, signal_date: str | None, snapshot_date: str | None, today: dt.date) -> str:
+    """Source, ticker, as-of dates and their staleness against `today`, and the simulated-options badge."""
+    data = cfg["data"]
+    source = source_of(data)
+    kind = SOURCE_KINDS.get(data["source"], data["source"])
+    parts = [f"**{escaped(data.get('ticker', ''))}** · {escaped(kind)} (`data={escaped(data['source'])}`)"]
+    for label, day in (("signal as of", signal_date), ("options snapshot", snapshot_date)):
+        if day:
+            age = (today - dt.date.fromisoformat(day)).days
+            parts.append(f"{label} **{day}** ({age:,} day{'s' if age != 1 else ''} before today, {today})")
+    if signal_date is None:
+        parts.append("no pipeline results yet")
+    lines = [" · ".join(parts)]
+    if source.simulated and source.has_options:
+        lines.append(SIMULATED_BADGE)
+    return "\n\n".join(lines)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def _level(label: str, level: float | None, spot: float, missing: str) -> str:
+    if level is None:
+        return f"- {label}: {missing}"
+    return f"- {label}: **{level:,.2f}** ({level / spot - 1:+.1%} from spot)"
+
+
+def key_levels_markdown(row: dict | None, vix_30d: float | None, flip_range: float) -> str:
+    """The latest snapshot's levels (an options features row): spot, net dealer gamma and its regime, the flip,
+    the walls, put/call ratios, 30-day ATM IV and skew, and the 30-day model-free index where there is one."""
+    if not row:
+        return "**No option levels**: the data source has no options, or the pipeline has not run yet."
+    spot, gex = float(row["spot"]), _number(row.get("gex_usd_per_pct"))
+    regime = (
+        "unknown"
+        if gex is None
+        else "positive gamma: dealers' hedging damps moves"
+        if gex >= 0
+        else "negative gamma: dealers' hedging amplifies moves"
+    )
+    gex_text = "n/a" if gex is None else f"**{gex / 1e9:+,.2f} bn USD** per 1 % move"
+    lines = [
+        f"#### Key levels, snapshot {escaped(str(row['date'])[:10])}",
+        f"- spot: **{spot:,.2f}**",
+        f"- net dealer gamma: {gex_text} ({regime})",
+        _level("gamma flip", _number(row.get("gamma_flip")), spot, f"no flip within ±{flip_range:.0%} of spot"),
+        _level("call wall", _number(row.get("call_wall")), spot, "n/a"),
+        _level("put wall", _number(row.get("put_wall")), spot, "n/a"),
+    ]
+    ratios = [(name, _number(row.get(key))) for name, key in (("volume", "pcr_volume"), ("open interest", "pcr_oi"))]
+    lines.append("- put/call ratio: " + ", ".join(f"{name} **{v:.2f}**" for name, v in ratios if v is not None))
+    iv, skew = _number(row.get("iv_atm_30d")), _number(row.get("iv_skew_30d"))
+    if iv is not None:
+        lines.append(f"- 30-day ATM implied vol: **{iv:.1%}**" + (f"; skew {skew * 100:+.1f} vol pts" if skew else ""))
+    if vix_30d is not None:
+        lines.append(f"- 30-day model-free implied vol (VIX method): **{vix_30d:.1f}**")
+    return "\n".join(lines)
