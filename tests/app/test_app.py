@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
 import numpy as np
@@ -155,6 +156,12 @@ def test_the_app_api_through_gradio_client(app_url, artifacts_root, small_cfg):
     box, *_, missing = client.predict("1999-01-04", api_name="/options")  # before the store's first snapshot
     assert box["value"] == first and missing.startswith(f"No snapshot on 1999-01-04 (not a trading day in the store); "
                                                f"showing the nearest, {first}. Snapshot {first}: spot")  # fmt: skip
+    latest = dates[-1].removeprefix("snapshot_date=")
+    longest = expiry["choices"][-1][0]
+    box, chosen, *_, status = Client(app_url, verbose=False).predict(latest, longest, api_name="/expiry")  # fresh
+    assert chosen["value"] == longest and status.endswith(f"expiry {longest}.")
+    history, _ = Client(app_url, verbose=False).predict(["pcr_oi", "iv_atm_30d"], api_name="/history")
+    assert [trace["name"] for trace in json.loads(history["plot"])["data"]] == ["pcr_oi", "iv_atm_30d"]
     box, *_, hostile = client.predict("<img src=x onerror=alert(1)>", api_name="/options")
     assert box["value"] == dates[-1].removeprefix("snapshot_date=") and "<img" not in hostile
     assert hostile.startswith("‘&lt;img src=x onerror=alert(1)&gt;’ is not a date (YYYY-MM-DD)")
@@ -175,3 +182,35 @@ def test_page_contents_fill_every_component_and_hide_what_has_no_artifacts(artif
     assert not any(empty[name]["visible"] for name in ("allocation", "pcr", "history", "equity", "metrics"))
     assert empty["options_empty"]["visible"] and empty["backtest_empty"]["visible"]
     assert "make run" in empty["signal"] and empty["snapshot"]["choices"] == []
+
+
+def test_the_journal_tab_lists_the_recorded_signals_and_the_forward_record(artifacts_root, small_cfg, tmp_path):
+    import shutil
+
+    from spyglass.daily import run_daily
+    from spyglass.journal import empty_journal, record_day, write_journal
+
+    root = shutil.copytree(artifacts_root, tmp_path / "repo")
+    store, today = root / small_cfg["paths"]["options_store"], dt.date(2015, 1, 5)
+    before = page_contents(load_artifacts(small_cfg["paths"], root), store, small_cfg, today)
+    assert "run `make daily`" in before["journal_record"] and not before["journal_table"]["visible"]
+
+    after_close = pd.Timestamp("2014-12-31 22:00", tz="UTC")
+    row = run_daily(small_cfg, root, after_close).row
+    journal, _ = record_day(empty_journal(), row | {"as_of": pd.Timestamp("2014-12-30")}, after_close)
+    journal, _ = record_day(journal, row | {"as_of": pd.Timestamp("2014-12-29")}, after_close)
+    (root / small_cfg["paths"]["journal"]).unlink()
+    write_journal(journal, root / small_cfg["paths"]["journal"])
+    run_daily(small_cfg, root, after_close)  # fills the two earlier days' outcomes
+    shown = page_contents(load_artifacts(small_cfg["paths"], root), store, small_cfg, today)
+    table = shown["journal_table"]["value"]
+    assert table["as of"].tolist() == ["2014-12-31", "2014-12-30", "2014-12-29"]  # newest first
+    assert table["realised return"].iloc[0] == "" and table["realised return"].iloc[2].endswith(" %")
+    record = shown["journal_record"]
+    assert record.startswith("#### Forward record: 3 day(s) recorded, 2 realised")
+    assert "- journal's positions: CAGR" in record and "- buy & hold, same days: CAGR" in record
+    assert "- backtest strategy" in record
+
+    (root / small_cfg["paths"]["journal"]).write_bytes(b"not a journal")
+    damaged = page_contents(load_artifacts(small_cfg["paths"], root), store, small_cfg, today)
+    assert damaged["journal_record"].startswith("⚠️ the signal journal") and "is damaged" in damaged["journal_record"]

@@ -194,6 +194,14 @@ def test_options_tab_draws_the_chosen_snapshot_and_expiry(page, screenshot, arti
     screenshot(page, "options")
 
 
+def test_clear_all_in_the_feature_picker_empties_the_chart(page):
+    open_tab(page, "Options")
+    page.wait_for_function("document.querySelectorAll('#history .js-plotly-plot .trace').length === 3")
+    page.locator("#history-columns .remove-all").click()
+    page.wait_for_function("document.querySelectorAll('#history .js-plotly-plot .trace').length === 0")
+    assert page.locator("#history-columns .token").count() == 0
+
+
 def test_backtest_tab_shows_equity_drawdown_and_metrics(page, screenshot):
     open_tab(page, "Backtest")
     page.wait_for_selector("#equity .js-plotly-plot")

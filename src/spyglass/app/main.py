@@ -3,7 +3,8 @@
 Above the tabs: where the data comes from, how old it is, and a badge when the options are simulated.
 Tabs: Signal (latest prediction, vol estimate and allocation, live re-scoring; the key option levels as
 numbers), Options (smile, term structure, dealer gamma by strike and against spot, feature history for a chosen
-snapshot; a date without a snapshot shows the nearest one, and says so), Backtest (equity, drawdown, metrics).
+snapshot; a date without a snapshot shows the nearest one, and says so), Backtest (equity, drawdown, metrics),
+Journal (the signals `make daily` recorded, their outcomes and the forward record).
 Errors become escaped one-line messages on the page; a missing artifact shows how to create it.
 """
 
@@ -23,7 +24,15 @@ import polars as pl
 
 from spyglass.app import charts
 from spyglass.app.scoring import EMPTY_STATE, Artifacts, latest_signal, live_score, load_artifacts, model_info
-from spyglass.app.summary import escaped, key_levels_markdown, plain_message, provenance_markdown
+from spyglass.app.summary import (
+    JOURNAL_EMPTY,
+    escaped,
+    forward_record_markdown,
+    journal_table,
+    key_levels_markdown,
+    plain_message,
+    provenance_markdown,
+)
 from spyglass.backtest.report import summary_table
 from spyglass.data.store import partition_path
 from spyglass.daycount import CALENDAR_DAYS_PER_YEAR
@@ -35,7 +44,7 @@ PCR_COLUMNS = ["pcr_volume", "pcr_oi"]
 HISTORY_TITLE = "Options features over time"
 # The components a page load fills (keys of page_contents), in the order of the load event's outputs.
 COMPONENTS = ("provenance", "signal", "levels", "allocation", "options_empty", "snapshot", "pcr", "picked", "history",
-              "equity", "drawdown", "metrics", "backtest_empty")  # fmt: skip
+              "equity", "drawdown", "metrics", "backtest_empty", "journal_record", "journal_table")  # fmt: skip
 
 
 def shielded(action: str, n_outputs: int) -> Callable:
@@ -147,6 +156,13 @@ def latest_levels(artifacts: Artifacts, cfg: dict) -> str:
     return key_levels_markdown(row, vix, float(cfg["features"]["options"]["profile"]["range_pct"]))
 
 
+def journal_markdown(artifacts: Artifacts) -> str:
+    """The forward record, why the journal could not be read, or how to start one."""
+    if artifacts.journal_problem:
+        return f"⚠️ {escaped(artifacts.journal_problem)}"
+    return JOURNAL_EMPTY if artifacts.journal is None else forward_record_markdown(artifacts.journal_record)
+
+
 def page_contents(artifacts: Artifacts, store: Path, cfg: dict, today: dt.date) -> dict[str, Any]:
     """What each component of the page shows for these artifacts (values or gr.update), by component name.
 
@@ -180,6 +196,10 @@ def page_contents(artifacts: Artifacts, store: Path, cfg: dict, today: dt.date) 
         "drawdown": shown(backtest is not None, lambda: charts.drawdown(backtest)),
         "metrics": shown(bool(artifacts.metrics), lambda: metrics_table(artifacts.metrics)),
         "backtest_empty": gr.update(visible=not artifacts.metrics),
+        "journal_record": journal_markdown(artifacts),
+        "journal_table": shown(
+            artifacts.journal is not None and len(artifacts.journal) > 0, lambda: journal_table(artifacts.journal)
+        ),
     }
 
 
@@ -238,22 +258,34 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
                 snapshot = gr.Dropdown(  # any date may be asked for: a page load lists what the store has now
                     [], label="snapshot date", elem_id="snapshot", allow_custom_value=True
                 )
-                expiry = gr.Dropdown([], label="expiry", elem_id="expiry")
+                # Custom values allowed: an API call from a fresh session has no choices yet; an unknown expiry
+                # draws the snapshot's first.
+                expiry = gr.Dropdown([], label="expiry", elem_id="expiry", allow_custom_value=True)
             options_status = gr.Markdown(elem_id="options-status")
             with gr.Row():
                 smile_plot, term_plot = gr.Plot(elem_id="smile"), gr.Plot(elem_id="term")
             gex_plot, profile_plot = gr.Plot(elem_id="gex"), gr.Plot(elem_id="profile")
             pcr = gr.Plot(elem_id="pcr", visible=False)
-            picked = gr.Dropdown([], multiselect=True, label="options features to plot", elem_id="history-columns")
+            picked = gr.Dropdown(
+                [],
+                multiselect=True,
+                label="options features to plot",
+                elem_id="history-columns",
+                allow_custom_value=True,
+            )  # unknown names are skipped; a fresh API session has no choices
             history, history_status = gr.Plot(elem_id="history", visible=False), gr.Markdown()
         with gr.Tab("Backtest", id="backtest-tab"):
             equity, drawdown = gr.Plot(elem_id="equity", visible=False), gr.Plot(elem_id="drawdown", visible=False)
             metrics = gr.Dataframe(elem_id="metrics", max_height=1000, interactive=False, visible=False)
             backtest_empty = gr.Markdown(empty, elem_id="backtest-empty")
+        with gr.Tab("Journal", id="journal-tab"):
+            journal_record = gr.Markdown(elem_id="journal-record")
+            journal_rows = gr.Dataframe(elem_id="journal", interactive=False, visible=False)
         components = {
             "provenance": provenance, "signal": signal, "levels": levels, "allocation": allocation,
             "options_empty": options_empty, "snapshot": snapshot, "pcr": pcr, "picked": picked, "history": history,
             "equity": equity, "drawdown": drawdown, "metrics": metrics, "backtest_empty": backtest_empty,
+            "journal_record": journal_record, "journal_table": journal_rows,
         }  # fmt: skip
         snapshot_outputs = [snapshot, expiry, smile_plot, term_plot, gex_plot, profile_plot, options_status]
         app.load(load_page, outputs=[*(components[name] for name in COMPONENTS), page_status]).then(
@@ -261,8 +293,9 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
         )
         button.click(refresh, outputs=[signal, status], api_name="refresh")
         snapshot.input(lambda d: show_snapshot(d), snapshot, snapshot_outputs, api_name="options")
-        expiry.input(show_snapshot, [snapshot, expiry], snapshot_outputs)
-        picked.input(show_history, picked, [history, history_status])
+        expiry.input(show_snapshot, [snapshot, expiry], snapshot_outputs, api_name="expiry")
+        # .change, not .input: the picker's "clear all" changes the value without an input event.
+        picked.change(show_history, picked, [history, history_status], api_name="history")
     return app
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from spyglass.journal import JournalDamagedError, read_journal
 from spyglass.models.registry import model_fingerprints
 
 EMPTY_STATE = "No pipeline results yet: run `make run` first, then reload this page."
@@ -29,6 +30,9 @@ class Artifacts:
     manifest: dict[str, Any] | None = None
     metrics: dict[str, Any] | None = None
     fingerprints: dict[str, str] = field(default_factory=dict)
+    journal: pd.DataFrame | None = None  # the signal journal (make daily); None before the first daily run
+    journal_record: dict[str, Any] | None = None  # metrics/journal.json
+    journal_problem: str = ""  # why the journal could not be read
 
     @property
     def ready(self) -> bool:
@@ -62,7 +66,14 @@ def load_artifacts(paths: dict[str, str], root: str | Path = ".") -> Artifacts:
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
     fingerprints = model_fingerprints(manifest_path.parent, manifest) if manifest else {}
-    return Artifacts(paths, tables, manifest, metrics, fingerprints)
+    journal, problem = None, ""
+    try:
+        journal = read_journal(root / paths["journal"]) if (root / paths["journal"]).exists() else None
+    except JournalDamagedError as exc:
+        problem = str(exc)
+    record_path = root / paths["metrics_dir"] / "journal.json"
+    record = json.loads(record_path.read_text()) if record_path.exists() and journal is not None else None
+    return Artifacts(paths, tables, manifest, metrics, fingerprints, journal, record, problem)
 
 
 def model_info(artifacts: Artifacts) -> dict[str, Any]:

@@ -9,6 +9,8 @@ import math
 import re
 from typing import Any
 
+import pandas as pd
+
 from spyglass.data import source_of
 
 SOURCE_KINDS = {
@@ -92,3 +94,55 @@ def key_levels_markdown(row: dict | None, vix_30d: float | None, flip_range: flo
     if vix_30d is not None:
         lines.append(f"- 30-day model-free implied vol (VIX method): **{vix_30d:.1f}**")
     return "\n".join(lines)
+
+
+JOURNAL_EMPTY = "No signals recorded yet: run `make daily` after `make run` (each run records the day's signal)."
+JOURNAL_COLUMNS = {
+    "as_of": "as of",
+    "prediction": "predicted (bp)",
+    "vol_estimate": "vol estimate",
+    "allocation": "allocation",
+    "realised_return": "realised return",
+    "pnl": "P&L",
+    "staleness_days": "days old",
+    "flags": "flags",
+    "reruns": "reruns",
+    "run_time": "recorded (UTC)",
+}
+
+
+def journal_table(journal: pd.DataFrame) -> pd.DataFrame:
+    """The signals issued, newest first, in readable columns (returns and vol in %, the prediction in bp)."""
+    table = journal[list(JOURNAL_COLUMNS)].sort_values("as_of", ascending=False).copy()
+    table["as_of"] = pd.to_datetime(table["as_of"]).dt.strftime("%Y-%m-%d")
+    table["run_time"] = pd.to_datetime(table["run_time"]).dt.strftime("%Y-%m-%d %H:%M")
+    table["prediction"] = (table["prediction"] * 1e4).round(2)
+    for column in ("vol_estimate", "realised_return", "pnl"):
+        table[column] = (table[column] * 100).round(2).map(lambda v: "" if pd.isna(v) else f"{v:+.2f} %")
+    table["allocation"] = table["allocation"].round(3)
+    return table.rename(columns=JOURNAL_COLUMNS)
+
+
+def forward_record_markdown(record: dict | None) -> str:
+    """The forward record beside buy-and-hold over the same days and the backtest's figures."""
+    if not record:
+        return JOURNAL_EMPTY
+    lines = [f"#### Forward record: {record['days_recorded']} day(s) recorded, {record['days_realised']} realised"
+             + (f", {record['reruns']} rerun(s) noted" if record.get("reruns") else "")]  # fmt: skip
+    if record.get("journal") is None:
+        lines.append("Figures appear once two recorded days have their next day's return.")
+    sides = [("journal's positions", record.get("journal")), ("buy & hold, same days", record.get("buy_and_hold"))]
+    backtest = record.get("backtest") or {}
+    sides += [(f"backtest strategy {backtest.get('period', {}).get('start', '')}..", backtest.get("strategy")),
+              ("backtest buy & hold", backtest.get("buy_and_hold"))]  # fmt: skip
+    for name, figures in sides:
+        if figures:
+            shown = ", ".join(f"{label} {_percent_or_ratio(key, figures.get(key))}" for key, label in
+                              (("cagr", "CAGR"), ("sharpe", "Sharpe"), ("ann_vol", "vol"), ("hit_rate", "hit rate"),
+                               ("max_drawdown", "max drawdown")) if figures.get(key) is not None)  # fmt: skip
+            lines.append(f"- {name}: {shown}")
+    return "\n".join(lines)
+
+
+def _percent_or_ratio(key: str, value: float) -> str:
+    return f"{value:.2f}" if key == "sharpe" else f"{value:.1%}"
