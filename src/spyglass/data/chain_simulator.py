@@ -140,9 +140,13 @@ class Market:
 
     def atm_vol(self, rows: np.ndarray, calendar_days: np.ndarray) -> np.ndarray:
         """Annualised at-the-money vol over `calendar_days` from each row's forecast (elementwise)."""
-        horizon = np.ceil(np.asarray(calendar_days) * TRADING_DAYS_PER_YEAR / CALENDAR_DAYS_PER_YEAR)[:, None]
-        mean_variance = mean_variance_over(self.next_variance[rows], self.garch, horizon)[:, 0]
-        return np.sqrt(mean_variance * TRADING_DAYS_PER_YEAR) / 100.0
+        return atm_vol(self.next_variance[rows], self.garch, calendar_days)
+
+
+def atm_vol(next_variance: np.ndarray, garch: GarchParams, calendar_days: np.ndarray) -> np.ndarray:
+    """Annualised vol expected over `calendar_days` from each next-day forecast (percent^2 a day; elementwise)."""
+    horizon = np.ceil(np.asarray(calendar_days) * TRADING_DAYS_PER_YEAR / CALENDAR_DAYS_PER_YEAR)[:, None]
+    return np.sqrt(mean_variance_over(next_variance, garch, horizon)[:, 0] * TRADING_DAYS_PER_YEAR) / 100.0
 
 
 def market_state(dates, spot, next_variance, garch: GarchParams, spec: ChainSpec, r: float, q: float) -> Market:
@@ -151,10 +155,8 @@ def market_state(dates, spot, next_variance, garch: GarchParams, spec: ChainSpec
     returns = 100.0 * np.diff(np.log(spot), prepend=np.log(spot[0]))
     sd_today = np.sqrt(np.concatenate([next_variance[:1], next_variance[:-1]]))  # forecast made the day before
     activity = 1.0 + spec.activity_per_abs_return * np.abs(returns) / sd_today
-    market = Market(pd.DatetimeIndex(dates), spot, next_variance, np.empty(0), activity, garch, r, q)
-    everyone = np.arange(len(spot))
-    return Market(market.dates, spot, next_variance, market.atm_vol(everyone, np.full(len(spot), 30.0)),
-                  activity, garch, r, q)  # fmt: skip
+    atm_30d = atm_vol(next_variance, garch, np.full(len(spot), 30.0))
+    return Market(pd.DatetimeIndex(dates), spot, next_variance, atm_30d, activity, garch, r, q)
 
 
 def _smile_by_days(calibration: dict, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
