@@ -28,7 +28,8 @@ def main() -> None:
     if not Path(paths["meta_model"]).exists():
         raise SystemExit("no saved models: run `make run` first")
     with tempfile.TemporaryDirectory() as tmp:
-        shutil.copy(Path(paths["metrics_dir"]) / "backtest.json", tmp)  # the record compares with it
+        for name in ("backtest.json", "fetch.json"):  # the record compares with the backtest; fetch.json says
+            shutil.copy(Path(paths["metrics_dir"]) / name, tmp)  # which simulated data the stored day is
         overrides = [f"paths.journal={tmp}/signals.parquet", f"paths.metrics_dir={tmp}"]
         command = [sys.executable, "-m", "spyglass.daily", *overrides]
 
@@ -45,7 +46,8 @@ def main() -> None:
         {
             "daily_run_seconds": round(cold_process, 2),
             "target_seconds": 10.0,
-            "includes": f"a new process: data={cfg['data']['source']} through its provider, the day's features, "
+            "includes": f"a new process: data={cfg['data']['source']} (a simulated source's latest day read back as "
+            "the fetch stage stored it), the day's features, "
             "3 models + stack, get_allocations over the walk-forward record, the journal read, filled and written",
             "baseline": "the same process's start-up alone (python -c 'import spyglass.daily')",
             "start_up_seconds": round(start_up, 2),

@@ -14,7 +14,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from spyglass.cli import log, run_stage
-from spyglass.config import to_plain
+from spyglass.config import data_hash, to_plain
 from spyglass.data import snapshot_provenance
 from spyglass.data.archive import mirror_archive
 from spyglass.data.checks import check_snapshot_dates
@@ -70,6 +70,7 @@ def main(cfg: DictConfig) -> None:
     write_json(
         {
             "source": data_cfg["source"],
+            "data_hash": data_hash(to_plain(cfg)),  # the daily run and the app read a simulated day back by it
             "description": market.description,
             "missing": {report.table: report.as_dict() for report in quality},
             "price_rows": len(prices),

@@ -169,3 +169,22 @@ def compose_yahoo(small_cfg: dict, tmp_path) -> dict:
     data = to_plain(compose(["data=yfinance", "data.retry.base_delay=0.0"], REPO_ROOT / "conf"))["data"]
     paths = small_cfg["paths"] | {"options_store": f"{tmp_path}/options", "snapshot_archive": f"{tmp_path}/archive"}
     return small_cfg | {"data": data, "paths": paths}
+
+
+def test_a_simulated_source_as_fetched_is_read_back_not_simulated_again(root, small_cfg, monkeypatch):
+    from spyglass.config import data_hash
+    from spyglass.data import intake
+    from spyglass.io import write_json
+
+    loaded = run_daily(small_cfg, root, AFTER_CLOSE).row  # no fetch.json: simulated through the source
+    (root / small_cfg["paths"]["journal"]).unlink()
+    write_json({"data_hash": data_hash(small_cfg), "description": "synthetic"}, root / "metrics" / "fetch.json")
+    monkeypatch.setattr(intake, "load_market_data", lambda *a: pytest.fail("simulated again"))
+    stored = run_daily(small_cfg, root, AFTER_CLOSE).row
+    assert stored["as_of"] == loaded["as_of"]
+    for column in ("prediction", "pred_xgboost", "vol_estimate", "allocation_raw", "allocation"):
+        assert stored[column] == pytest.approx(loaded[column], rel=1e-12), column
+
+    changed = small_cfg | {"seed": small_cfg["seed"] + 1}  # another config: the stored day is not its data
+    with pytest.raises(pytest.fail.Exception, match="simulated again"):
+        run_daily(changed, root, AFTER_CLOSE + pd.Timedelta(hours=1))

@@ -5,6 +5,7 @@ Library functions never read config files; only stage scripts call this module.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,18 @@ def load_config(
     if not overrides and Path(params_path).exists():
         return OmegaConf.load(params_path)
     return compose(overrides, config_dir)
+
+
+def config_hash(cfg: dict) -> str:
+    """First 12 hex digits of the SHA-256 of a (plain) config as canonical JSON: which settings produced a result."""
+    from spyglass.io import json_text
+
+    return hashlib.sha256(json_text(cfg).encode()).hexdigest()[:12]
+
+
+def data_hash(cfg: dict) -> str:
+    """The hash of what decides the fetched data: the data section and the seed."""
+    return config_hash({"data": cfg["data"], "seed": cfg["seed"]})
 
 
 def to_plain(cfg: Any) -> Any:

@@ -9,12 +9,13 @@ The journal (`paths.journal`) is read first: a damaged one stops the run before 
 source (Yahoo) is asked only on a trading session of `daily.calendar`: on a weekend or holiday the run does
 nothing and says so, and before the close it refuses to record a partial day unless `daily.allow_partial`
 (the row is then flagged `partial_day`). The forward record goes to `metrics/journal.json`, beside the
-backtest's figures for comparison. On the offline sources the as-of date is the data's last bar.
+backtest's figures for comparison. On the offline sources the as-of date is the data's last bar; a simulated
+source whose config is the one the fetch stage ran with is read back as stored (spyglass.data.stored) instead of
+simulated again.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from dataclasses import dataclass, replace
@@ -22,13 +23,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from spyglass.config import to_plain
+from spyglass.config import config_hash, to_plain
 from spyglass.data import MarketData, answers_today
 from spyglass.data.archive import mirror_archive
 from spyglass.data.intake import take_in
+from spyglass.data.stored import stored_latest_day
 from spyglass.errors import UserError
 from spyglass.features.targets import daily_risk_free
-from spyglass.io import json_text, write_json
+from spyglass.io import write_json
 from spyglass.journal import fill_realised, forward_record, read_journal, record_day, write_journal
 from spyglass.live import ScoredDay, score_latest_day
 from spyglass.models.registry import model_fingerprints
@@ -48,11 +50,6 @@ class DailyRun:
     row: dict | None = None
     record: dict | None = None
     message: str = ""
-
-
-def config_hash(cfg: dict) -> str:
-    """First 12 hex digits of the SHA-256 of the config as canonical JSON: which settings produced a signal."""
-    return hashlib.sha256(json_text(cfg).encode()).hexdigest()[:12]
 
 
 def market_flags(market: MarketData, day: pd.Timestamp, partial_day: bool = False) -> str:
@@ -93,10 +90,12 @@ def run_daily(cfg: dict, root: str | Path = ".", now: pd.Timestamp | None = None
     session = trading_session(cfg, run)
     if session is not None and not session.is_session:
         return DailyRun("closed", message=f"{session.describe()}: nothing fetched, nothing recorded")
-    intake = take_in(cfg, run.tz_convert(NEW_YORK).date(), root)
-    if intake.archived:  # the app shows the day's chain now; the weekly `dvc repro` mirrors the same again
-        mirror_archive(root / paths["snapshot_archive"], root / paths["options_store"])
-    market = replace(intake.market, prices=intake.prices)
+    market = stored_latest_day(cfg, root)  # a simulated source, as fetched: no need to simulate it again
+    if market is None:
+        intake = take_in(cfg, run.tz_convert(NEW_YORK).date(), root)
+        if intake.archived:  # the app shows the day's chain now; the weekly `dvc repro` mirrors the same again
+            mirror_archive(root / paths["snapshot_archive"], root / paths["options_store"])
+        market = replace(intake.market, prices=intake.prices)
     day = score_latest_day(market, cfg, root)
     base_dir = root / paths["base_dir"]
     manifest = json.loads((base_dir / "manifest.json").read_text())

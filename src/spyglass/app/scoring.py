@@ -104,11 +104,12 @@ def latest_signal(artifacts: Artifacts) -> dict[str, Any]:
 def live_score(cfg: dict, root: str | Path = ".") -> dict[str, Any]:
     """Refresh data through the configured provider and score its latest day; {"message": ...} on failure."""
     from spyglass.data import load_market_data
+    from spyglass.data.stored import stored_latest_day
     from spyglass.live import score_latest_day
 
     started = time.perf_counter()
     try:
-        market = load_market_data(cfg["data"], int(cfg["seed"]))
+        market = stored_latest_day(cfg, root) or load_market_data(cfg["data"], int(cfg["seed"]))
     except Exception as exc:  # network down, rate limit, bad file: say so, keep the last result on screen
         return {"message": f"Refresh failed ({cfg['data']['source']}): {exc}"}
     day = score_latest_day(market, cfg, root)
