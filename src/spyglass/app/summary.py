@@ -133,8 +133,9 @@ def forward_record_markdown(record: dict | None) -> str:
         lines.append("Figures appear once two recorded days have their next day's return.")
     sides = [("journal's positions", record.get("journal")), ("buy & hold, same days", record.get("buy_and_hold"))]
     backtest = record.get("backtest") or {}
-    sides += [(f"backtest strategy {backtest.get('period', {}).get('start', '')}..", backtest.get("strategy")),
-              ("backtest buy & hold", backtest.get("buy_and_hold"))]  # fmt: skip
+    since = f" since {backtest['period']['start']}" if backtest.get("period") else ""
+    sides += [(f"backtest strategy{since}", backtest.get("strategy")),
+              (f"backtest buy & hold{since}", backtest.get("buy_and_hold"))]  # fmt: skip
     for name, figures in sides:
         if figures:
             shown = ", ".join(f"{label} {_percent_or_ratio(key, figures.get(key))}" for key, label in
