@@ -42,7 +42,6 @@ MIN_IV = 0.03
 SMILE_REACH = 2.0
 ROUND_UNITS = {"every_100": 0.025, "every_25": 0.00625}  # SPX's 100 and 25 at 4,000, as shares of spot
 STREAMS = {"volume": 1, "iv": 2, "last": 3, "age": 4, "opened": 5, "wave": 6}
-MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @dataclass(frozen=True)
@@ -114,9 +113,10 @@ def hashed_uniform(seed: int, *keys: np.ndarray) -> np.ndarray:
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
-    x = (x + np.uint64(0x9E3779B97F4A7C15)) & MASK
-    x = ((x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)) & MASK
-    x = ((x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)) & MASK
+    """One splitmix64 step; uint64 arithmetic wraps modulo 2^64 by itself."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return x ^ (x >> np.uint64(31))
 
 
@@ -183,7 +183,7 @@ def _density(z: np.ndarray, where: dict, window: tuple[float, float]) -> np.ndar
     return np.exp(-0.5 * ((z - where["center"]) / where["width"]) ** 2) / (where["width"] * inside)
 
 
-def expiry_quotes(market: Market, rows: np.ndarray, expiry: np.datetime64, spec: ChainSpec, seed: int) -> pl.DataFrame:
+def expiry_quotes(market: Market, rows: np.ndarray, expiry: np.datetime64, spec: ChainSpec, seed: int) -> pd.DataFrame:
     """Every quoted (day, strike, side) of one expiry over its life (`rows`: its days, ascending): the strike,
     the maturity, the ATM vol, volume and open interest (the quote columns come later)."""
     cal = spec.calibration
