@@ -58,7 +58,7 @@ def test_dvc_repro_runs_on_the_real_chain_and_reports_its_levels(repo):
     )
     assert options["gex_usd_per_pct"] == pytest.approx(-5.32e9, rel=0.01)  # dealers short gamma
     assert options["gamma_flip"] / SPOT - 1 == pytest.approx(0.0064, abs=0.0002)  # the flip 0.64 % above spot
-    assert options["call_wall"] == options["put_wall"] == 4000.0  # the round strike dominates both sides
+    assert (options["call_wall"], options["put_wall"]) == (4000.0, 3950.0)  # the round strikes either side of spot
     chain_tier = json.loads((repo / "metrics/train_base.json").read_text())["chain_features"]
     assert chain_tier["included"] is False and chain_tier["covered_rows"] == 1
     assert "chain-snapshot features left out: snapshots cover 1 of" in output

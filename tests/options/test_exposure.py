@@ -94,6 +94,20 @@ def test_flip_is_where_the_profile_changes_sign():
     assert fine[0] * fine[1] < 0  # the sign really changes across the reported level
 
 
+def test_walls_sit_on_their_side_of_spot_even_when_one_strike_holds_the_most_gamma_of_both():
+    rows = [(k, 30, True, 5000 if k == 100 else 100, 0.2) for k in (95, 100, 105, 110)]
+    rows += [(k, 30, False, 5000 if k == 100 else 100, 0.2) for k in (90, 95, 100, 105)]
+    by_strike = exposure_by_strike(contract_exposures(contracts(rows), 0.0, 0.0))
+
+    def walls(spot: float) -> dict:
+        return gamma_walls(by_strike, pl.DataFrame({"snapshot_date": [DAY], "spot": [spot]})).row(0, named=True)
+
+    assert walls(100.0) == {"snapshot_date": DAY, "call_wall": 100.0, "put_wall": 100.0}  # spot on the strike
+    assert walls(100.5) == {"snapshot_date": DAY, "call_wall": 105.0, "put_wall": 100.0}
+    assert walls(99.5) == {"snapshot_date": DAY, "call_wall": 100.0, "put_wall": 95.0}
+    assert walls(120.0)["call_wall"] is None and walls(80.0)["put_wall"] is None  # no strike on that side
+
+
 def test_flip_interpolates_linearly_and_picks_the_crossing_nearest_spot():
     levels = np.array([[90.0, 95.0, 100.0, 105.0, 110.0]])
     profile = np.array([[-1.0, 1.0, 2.0, 1.0, -3.0]])
@@ -110,7 +124,7 @@ def test_strike_and_expiry_tables_and_walls():
     np.testing.assert_allclose(
         by_strike["gex_usd_per_pct"], by_strike["call_gex_usd_per_pct"] + by_strike["put_gex_usd_per_pct"]
     )
-    walls = gamma_walls(by_strike).row(0, named=True)
+    walls = gamma_walls(by_strike, pl.DataFrame({"snapshot_date": [DAY], "spot": [100.0]})).row(0, named=True)
     assert walls["call_wall"] > 100 and walls["put_wall"] < 100
     by_expiry = exposure_by_expiry(book)
     assert by_expiry["days_to_expiry"].to_list() == [30, 90]

@@ -86,12 +86,27 @@ def exposure_by_expiry(contracts: pl.DataFrame) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def gamma_walls(by_strike: pl.DataFrame) -> pl.DataFrame:
-    """Per snapshot: call wall (strike of the largest call gamma exposure) and put wall (largest put exposure)."""
-    return by_strike.group_by("snapshot_date").agg(
-        call_wall=pl.col("strike").sort_by("call_gex_usd_per_pct").last(),
-        put_wall=pl.col("strike").sort_by("put_gex_usd_per_pct").first(),  # put exposure is negative
+def gamma_walls(by_strike: pl.DataFrame, spots: pl.DataFrame) -> pl.DataFrame:
+    """Per snapshot: the call wall, the strike at or above spot with the largest call gamma exposure (where
+    dealers' hedging sells rallies: resistance), and the put wall, the strike at or below spot with the largest
+    put gamma exposure (support); null where a side holds no gamma. `spots` has (snapshot_date, spot). A wall
+    on each side of spot is what a trader reads off a gamma chart: over all strikes, the round strike next to
+    spot carries the largest gamma of both sides on most days, and the two walls would be one level."""
+    call_side = (pl.col("strike") >= pl.col("spot")) & (pl.col("call_gex_usd_per_pct") != 0)
+    put_side = (pl.col("strike") <= pl.col("spot")) & (pl.col("put_gex_usd_per_pct") != 0)
+    return (
+        by_strike.join(spots.select("snapshot_date", "spot"), on="snapshot_date")
+        .group_by("snapshot_date")
+        .agg(
+            call_wall=_strikes_by_exposure(call_side, "call_gex_usd_per_pct").last(),
+            put_wall=_strikes_by_exposure(put_side, "put_gex_usd_per_pct").first(),  # put exposure is negative
+        )
     )
+
+
+def _strikes_by_exposure(side: pl.Expr, exposure: str) -> pl.Expr:
+    """The strikes on one side of spot, in ascending order of their exposure."""
+    return pl.col("strike").filter(side).sort_by(pl.col(exposure).filter(side))
 
 
 @nb.njit(cache=True, parallel=True)

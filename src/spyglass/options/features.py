@@ -19,7 +19,8 @@ Columns (IVs are annualised decimals; exposures follow spyglass.options.exposure
   dealer_delta_usd, gex_usd_per_pct, vanna_usd_per_vol_pt, charm_usd_per_day   net dealer exposures
   gamma_flip, gamma_flip_distance  spot level where dealer gamma changes sign (NaN if none within the grid);
                                  flip / spot - 1
-  call_wall, put_wall (+ _distance)  strikes of the largest call / put gamma exposure; strike / spot - 1
+  call_wall, put_wall (+ _distance)  strike of the largest call gamma at or above spot, of the largest put gamma
+                                 at or below spot; strike / spot - 1
   spot                           underlying price of the snapshot
 """
 
@@ -219,11 +220,12 @@ def options_analytics(
 
     shortest, longest = min(spec.atm_maturities_days), max(spec.atm_maturities_days)
     features = put_call_ratios(chain, spec.pcr_buckets_days)
+    aggregates = chain_aggregates(contracts)
     tables = [
-        chain_aggregates(contracts),
+        aggregates,
         skew,
         risk_reversal(contracts, spec.risk_reversal_delta, 30),
-        gamma_walls(by_strike),
+        gamma_walls(by_strike, aggregates),
         flips,
     ]
     tables += [constant_maturity_iv(atm, "iv_atm", days) for days in spec.atm_maturities_days]
