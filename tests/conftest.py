@@ -128,6 +128,9 @@ def artifacts_root(tmp_path_factory, synthetic_market, small_cfg, small_run):
     replace_store(synthetic_market.chains, root / paths["options_store"], snapshot_provenance(cfg["data"]))
     write_parquet(run.options, root / paths["options_features"])
     write_parquet(run.vol_index, root / paths["vol_index_features"])
+    write_parquet(run.ta, root / paths["ta_features"])
+    write_parquet(synthetic_market.prices[["date"]], root / paths["extra_features"])  # as fetch writes "none"
+    write_parquet(run.base.oof, root / paths["base_oof"])
     for name, table in (("by_strike", run.analytics.latest_by_strike), ("by_expiry", run.analytics.latest_by_expiry),
                         ("gamma_profile", run.analytics.latest_profile)):  # fmt: skip
         write_parquet(table, root / paths["options_latest"] / f"{name}.parquet")

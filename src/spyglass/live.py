@@ -1,6 +1,7 @@
 """Scoring the latest day of freshly loaded data with the saved models: the core the app's refresh and the daily
 run share. The day's features are rebuilt with the pipeline's own functions, the saved base models and stack
 score them (no retraining), and `allocation_for_day` sizes the position with `get_allocations` itself.
+`score_stored_day` does the same for the last day of the pipeline's own feature tables (the app's page load).
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ import pandas as pd
 import polars as pl
 
 from spyglass.data import MarketData
+from spyglass.features.tables import read_feature_tables
 from spyglass.features.technical import ta_feature_table
 from spyglass.features.vol_index import VolIndexSpec, vol_index_features
+from spyglass.io import read_table
 from spyglass.models.registry import score
 from spyglass.options.features import options_feature_table
+from spyglass.schemas import PricesSchema
 from spyglass.strategy.allocation import allocation_for_day
 
 SIZING_STEPS = ("vol_estimate", "allocation_raw", "allocation_clipped", "allocation")
@@ -29,6 +33,8 @@ class ScoredDay:
     date: pd.Timestamp
     predictions: dict[str, float]  # pred_<model> for each base model, and "prediction" (the stack)
     allocation: pd.Series  # vol_estimate, allocation_raw, allocation_clipped, allocation, ...
+    features: pd.DataFrame  # the row the models scored (date + the manifest's features)
+    options_row: pd.DataFrame | None = None  # the day's options features (all columns), where it has a chain
 
     @property
     def sizing(self) -> dict[str, float]:
@@ -40,6 +46,27 @@ class ScoredDay:
         return {k.removeprefix("pred_"): v for k, v in self.predictions.items() if k.startswith("pred_")}
 
 
+def model_row(
+    ta_row: pd.DataFrame,
+    tier_rows: list[pd.DataFrame | None],
+    models_dir: str | Path,
+) -> pd.DataFrame:
+    """One day's input to the saved models: its technical row (without the target) joined on the date with each
+    other tier's row (volatility index, chain, the source's extras; None or empty adds nothing), keeping the
+    columns the models' manifest lists (chain-snapshot features only when they were trained with them)."""
+    row = ta_row.drop(columns="target_ret_1d", errors="ignore")
+    for extra in tier_rows:
+        if extra is not None and len(extra):
+            row = row.merge(extra, on="date", how="left")
+    trained_on = set(json.loads((Path(models_dir) / "manifest.json").read_text())["features"])
+    return row[[c for c in row.columns if c == "date" or c in trained_on]]
+
+
+def technical_row(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """The technical features (and target column) of the last date of `prices`."""
+    return ta_feature_table(prices, cfg["features"]["technical"], float(cfg["data"]["risk_free_rate"])).tail(1)
+
+
 def score_day(
     prices: pd.DataFrame,
     options_row: pd.DataFrame | None,
@@ -49,22 +76,29 @@ def score_day(
     meta_path: str | Path,
     vol_index_row: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Predictions of the saved models and the stack for the last date of `prices` (features rebuilt here).
+    """Predictions of the saved models and the stack for the last date of `prices` (features rebuilt here)."""
+    row = model_row(technical_row(prices, cfg), [vol_index_row, options_row, extra_row], models_dir)
+    return score(models_dir, meta_path, row)
 
-    Every tier's row is joined on the date; the models' manifest decides which columns they take (chain-snapshot
-    features only when they were trained with them)."""
-    ta = ta_feature_table(prices, cfg["features"]["technical"], float(cfg["data"]["risk_free_rate"])).tail(1)
-    row = ta.drop(columns="target_ret_1d")
-    for extra in (vol_index_row, options_row, extra_row):
-        if extra is not None and len(extra):
-            row = row.merge(extra, on="date", how="left")
-    trained_on = set(json.loads((Path(models_dir) / "manifest.json").read_text())["features"])
-    return score(models_dir, meta_path, row[[c for c in row.columns if c == "date" or c in trained_on]])
+
+def score_row(
+    row: pd.DataFrame, prices: pd.DataFrame, cfg: dict, root: str | Path = ".", options_row: pd.DataFrame | None = None
+) -> ScoredDay:
+    """Score one model row (see `model_row`) with the models saved under `root` and size its position after the
+    pipeline's walk-forward record (`paths.allocations`, the smoothing's memory; none yet is fine)."""
+    root, paths = Path(root), cfg["paths"]
+    scored = score(root / paths["base_dir"], root / paths["meta_model"], row)
+    predictions = {c: float(scored[c].iloc[-1]) for c in scored.columns if c.startswith("pred") or c == "prediction"}
+    day = pd.Timestamp(row["date"].iloc[-1])
+    history_path = root / paths["allocations"]
+    history = (pd.read_parquet(history_path) if history_path.exists()
+               else pd.DataFrame({"date": pd.to_datetime([]), "prediction": []}))  # fmt: skip
+    allocation = allocation_for_day(history, day, predictions["prediction"], prices, cfg["allocation"])
+    return ScoredDay(day, predictions, allocation, row, options_row)
 
 
 def score_latest_day(market: MarketData, cfg: dict, root: str | Path = ".") -> ScoredDay:
-    """Score the last bar date of `market` with the models saved under `root` and size its position after the
-    pipeline's walk-forward record (`paths.allocations`, the smoothing's memory; none yet is fine)."""
+    """Score the last bar date of `market`: its features rebuilt with the pipeline's functions, then `score_row`."""
     options_row = None
     if market.chains is not None and market.chains.height:
         latest = market.chains.filter(pl.col("snapshot_date") == pl.col("snapshot_date").max())
@@ -74,14 +108,21 @@ def score_latest_day(market: MarketData, cfg: dict, root: str | Path = ".") -> S
     if market.vol_indices is not None:
         spec = VolIndexSpec.from_config(cfg["features"]["vol_index"])
         vol_index_row = vol_index_features(market.vol_indices, market.prices, spec)[0].tail(1)
-    root, paths = Path(root), cfg["paths"]
-    scored = score_day(
-        market.prices, options_row, extra, cfg, root / paths["base_dir"], root / paths["meta_model"], vol_index_row
-    )
-    predictions = {c: float(scored[c].iloc[-1]) for c in scored.columns if c.startswith("pred") or c == "prediction"}
-    day = pd.Timestamp(market.prices["date"].iloc[-1])
-    history_path = root / paths["allocations"]
-    history = (pd.read_parquet(history_path) if history_path.exists()
-               else pd.DataFrame({"date": pd.to_datetime([]), "prediction": []}))  # fmt: skip
-    allocation = allocation_for_day(history, day, predictions["prediction"], market.prices, cfg["allocation"])
-    return ScoredDay(day, predictions, allocation)
+    models_dir = Path(root) / cfg["paths"]["base_dir"]
+    row = model_row(technical_row(market.prices, cfg), [vol_index_row, options_row, extra], models_dir)
+    return score_row(row, market.prices, cfg, root, options_row)
+
+
+def score_stored_day(cfg: dict, root: str | Path = ".") -> ScoredDay:
+    """Score the last day of the pipeline's own feature tables (no data fetched): what the final models say
+    about the day the walk-forward record ends on."""
+    root = Path(root)
+    tables = read_feature_tables(cfg["paths"], root)
+    last = tables.technical["date"].max()
+    on_last = [
+        t[t["date"] == last] if t is not None else None for t in (tables.vol_index, tables.options, tables.extra)
+    ]
+    row = model_row(tables.technical[tables.technical["date"] == last], on_last, root / cfg["paths"]["base_dir"])
+    prices = read_table(root / cfg["paths"]["prices"], PricesSchema)
+    options_row = on_last[1] if on_last[1] is not None and len(on_last[1]) else None
+    return score_row(row, prices, cfg, root, options_row)

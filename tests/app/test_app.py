@@ -140,8 +140,11 @@ def test_the_app_api_through_gradio_client(app_url, artifacts_root, small_cfg):
     from gradio_client import Client
 
     client = Client(app_url, verbose=False)
-    signal, status = client.predict(api_name="/refresh")
+    signal, levels, why, contributions, allocation, status = client.predict(api_name="/refresh")
     assert "2014-12-31" in signal and "Scored 2014-12-31" in status
+    assert "net dealer gamma" in levels and "re-score with the final models" in why
+    assert contributions["type"] == allocation["type"] == "plotly"
+    assert "re-scored" in [trace["name"] for trace in json.loads(allocation["plot"])["data"]]
     dates = sorted(p.name for p in (artifacts_root / small_cfg["paths"]["options_store"]).iterdir())
     box, expiry, *plots, options_status = client.predict(dates[-1].removeprefix("snapshot_date="), api_name="/options")
     assert box["value"] == dates[-1].removeprefix("snapshot_date=")
@@ -178,8 +181,11 @@ def test_page_contents_fill_every_component_and_hide_what_has_no_artifacts(artif
     assert full["picked"]["value"] == DEFAULT_HISTORY
     assert "signal as of **2014-12-31** (5 days before today, 2015-01-05)" in full["provenance"]
     assert "Simulated options" in full["provenance"] and "net dealer gamma" in full["levels"]
+    assert "Why the position is" in full["why"] and "walk-forward record |" in full["why"]
+    bars = full["contributions"]["value"].data[0]
+    assert full["contributions"]["visible"] and 1 <= len(bars.y) <= 12 and "_" not in "".join(bars.y)  # readable
     empty = page_contents(load_artifacts(small_cfg["paths"], tmp_path), tmp_path / "no-store", small_cfg, today)
-    assert not any(empty[name]["visible"] for name in ("allocation", "pcr", "history", "equity", "metrics"))
+    assert not any(empty[name]["visible"] for name in ("allocation", "contributions", "pcr", "history", "equity"))
     assert empty["options_empty"]["visible"] and empty["backtest_empty"]["visible"]
     assert "make run" in empty["signal"] and empty["snapshot"]["choices"] == []
 

@@ -100,8 +100,20 @@ def test_signal_tab_shows_the_latest_signal_and_scores_offline(page, screenshot)
     page.wait_for_function("document.querySelector('#status').innerText.includes('Scored 2014-12-31')")
     assert "live scoring, data=synthetic" in signal.inner_text()
     assert re.search(models, signal.inner_text())  # the models that scored are still named
+    page.wait_for_function("document.querySelectorAll('#allocation .js-plotly-plot .trace').length === 3")
     assert_readable(page)
     screenshot(page, "signal")
+
+
+def test_why_todays_allocation_shows_record_and_rescore_and_the_top_contributors(page):
+    why = page.inner_text("#why")
+    assert "Why the position is" in why and "walk-forward record" in why and "re-score with the final models" in why
+    for step in ("volatility estimate", "raw position", "clipped to [0, 2]", "the position", "change since"):
+        assert step in why, step
+    page.wait_for_selector("#contributions .js-plotly-plot")
+    labels = page.locator("#contributions .ytick text").all_text_contents()
+    assert 1 <= len(labels) <= 12 and not any("_" in label for label in labels)  # readable names, not columns
+    assert "What moved the prediction on 2014-12-31" in page.inner_text("#contributions")
 
 
 def test_the_first_screen_says_where_the_data_comes_from_and_shows_the_key_levels(page):

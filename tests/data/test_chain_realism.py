@@ -80,9 +80,9 @@ def test_call_and_put_walls_differ_on_most_days(sample_features):
 
 def test_dealer_gamma_turns_negative_as_the_real_vix_rises(sample_features, vix_csv):
     """The sign of dealer gamma follows volatility, as on the real chain (negative at VIX 25): never negative
-    on calm days, negative on most days above VIX 30 and on nearly all above 40, more often negative in each higher band. So the share of
-    positive days lies between the shares of 1999-2018's days with VIX below 20 and below 30: the issue's
-    40-80 % cannot hold on a sample where VIX closed below 20 on two days in three."""
+    on calm days, negative on most days above VIX 30 and on nearly all above 40, more often negative in each
+    higher band. So the share of positive days lies between the shares of 1999-2018's days with VIX below 20
+    and below 30: the issue's 40-80 % cannot hold on a sample where VIX closed below 20 on two days in three."""
     vix = pd.read_csv(vix_csv, parse_dates=["DATE"]).set_index("DATE")["CLOSE"].rename("vix")
     days = sample_features.set_index("date")[["gex_usd_per_pct"]].join(vix, how="inner")
     negative = (days["gex_usd_per_pct"] < 0).groupby(pd.cut(days["vix"], [0, 15, 20, 25, 30, 40, 100])).mean()

@@ -59,11 +59,17 @@ def _mark_levels(fig: go.Figure, levels: Iterable[tuple[float | None, str, str]]
     return fig
 
 
-def allocation_with_price(allocations: pd.DataFrame, prices: pd.DataFrame) -> go.Figure:
-    """Daily allocation (left axis) and the adjusted close (right axis, log scale)."""
+def allocation_with_price(
+    allocations: pd.DataFrame, prices: pd.DataFrame, rescored: tuple[pd.Timestamp, float] | None = None
+) -> go.Figure:
+    """Daily allocation (left axis) and the adjusted close (right axis, log scale); `rescored` (date, position)
+    marks a re-scored day's position (Refresh) on top of the walk-forward record."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(go.Scatter(x=allocations["date"], y=allocations["allocation"], name="allocation",
                              line={"width": 1, "color": COLORS["marker"]}))  # fmt: skip
+    if rescored is not None:
+        fig.add_trace(go.Scatter(x=[rescored[0]], y=[rescored[1]], mode="markers", name="re-scored",
+                                 marker={"size": 10, "symbol": "diamond", "color": COLORS["puts"]}))  # fmt: skip
     shown = prices[prices["date"] >= allocations["date"].min()]
     fig.add_trace(
         go.Scatter(x=shown["date"], y=shown["adj_close"], name="price", line={"width": 1, "color": COLORS["price"]}),
@@ -126,6 +132,31 @@ def feature_history(features: pd.DataFrame, columns: list[str], title: str) -> g
         if column in features:
             fig.add_trace(go.Scatter(x=features["date"], y=features[column], name=column, line={"width": 1}))
     return _time_axis(_styled(fig, title))
+
+
+def contributions(table: pd.DataFrame, prediction_bp: float, base_bp: float, day) -> go.Figure:
+    """The features that moved the stack's prediction most (bp, largest at the top; green up, red down); the
+    hover gives the feature's value and each base model's contribution. `table`: why.contributions_table."""
+    rows = table.iloc[::-1]  # plotly draws the first bar at the bottom
+    models = [c for c in table.columns if c not in ("feature", "label", "value", "stack")]
+    hover = [
+        f"{row.label}<br>value {row.value:.4g}<br>"
+        + "<br>".join(f"{name}: {getattr(row, name):+.2f} bp" for name in models)
+        for row in rows.itertuples()
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=rows["stack"], y=rows["label"], orientation="h", name="contribution",
+            marker_color=[COLORS["calls"] if v >= 0 else COLORS["puts"] for v in rows["stack"]],
+            hovertext=hover, hoverinfo="text",
+        )
+    )  # fmt: skip
+    fig.add_vline(x=0, line={"color": COLORS["net"], "width": 0.6})
+    title = (f"What moved the prediction on {pd.Timestamp(day):%Y-%m-%d}: {prediction_bp:+.1f} bp = "
+             f"{base_bp:+.1f} bp base + the features' terms (top {len(table)} shown)")  # fmt: skip
+    _styled(fig, title, "contribution to the predicted excess return (bp)")
+    fig.update_layout(hovermode="closest", height=max(HEIGHT, 60 + 26 * len(table)), margin={"l": 260})
+    return fig
 
 
 def equity_curves(daily: pd.DataFrame) -> go.Figure:

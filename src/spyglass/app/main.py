@@ -33,9 +33,12 @@ from spyglass.app.summary import (
     plain_message,
     provenance_markdown,
 )
+from spyglass.app.why import contributions_table, rescored_figures, walk_forward_record, why_markdown
 from spyglass.backtest.report import summary_table
 from spyglass.data.store import partition_path
 from spyglass.daycount import CALENDAR_DAYS_PER_YEAR
+from spyglass.live import ScoredDay, score_stored_day
+from spyglass.models.explain import explain_saved
 from spyglass.options.features import OptionsAnalytics, OptionsFeatureSpec, options_analytics, smile_iv
 
 log = logging.getLogger(__name__)
@@ -43,8 +46,9 @@ DEFAULT_HISTORY = ["iv_atm_30d", "iv_atm_90d", "iv_skew_30d"]
 PCR_COLUMNS = ["pcr_volume", "pcr_oi"]
 HISTORY_TITLE = "Options features over time"
 # The components a page load fills (keys of page_contents), in the order of the load event's outputs.
-COMPONENTS = ("provenance", "signal", "levels", "allocation", "options_empty", "snapshot", "pcr", "picked", "history",
-              "equity", "drawdown", "metrics", "backtest_empty", "journal_record", "journal_table")  # fmt: skip
+COMPONENTS = ("provenance", "signal", "levels", "why", "contributions", "allocation", "options_empty", "snapshot",
+              "pcr", "picked", "history", "equity", "drawdown", "metrics", "backtest_empty", "journal_record",
+              "journal_table")  # fmt: skip
 
 
 def shielded(action: str, n_outputs: int) -> Callable:
@@ -156,6 +160,19 @@ def latest_levels(artifacts: Artifacts, cfg: dict) -> str:
     return key_levels_markdown(row, vix, float(cfg["features"]["options"]["profile"]["range_pct"]))
 
 
+def why_views(artifacts: Artifacts, cfg: dict, day: ScoredDay) -> tuple[str, Any]:
+    """(the record-versus-re-score table, the contributions chart) for a scored day."""
+    paths, root = cfg["paths"], artifacts.root
+    explanation = explain_saved(root / paths["base_dir"], root / paths["meta_model"], day.features)
+    allocations = artifacts.tables["allocations"]
+    record = walk_forward_record(allocations, artifacts.tables.get("base_oof"))
+    markdown = why_markdown(record, rescored_figures(day, allocations), explanation, cfg["allocation"],
+                            model_info(artifacts)["trained"])  # fmt: skip
+    chart = charts.contributions(contributions_table(explanation), explanation.predictions["stack"] * 1e4,
+                                 explanation.base_values["stack"] * 1e4, day.date)  # fmt: skip
+    return markdown, chart
+
+
 def journal_markdown(artifacts: Artifacts) -> str:
     """The forward record, why the journal could not be read, or how to start one."""
     if artifacts.journal_problem:
@@ -167,7 +184,8 @@ def page_contents(artifacts: Artifacts, store: Path, cfg: dict, today: dt.date) 
     """What each component of the page shows for these artifacts (values or gr.update), by component name.
 
     Computed on every page load, so reloading the page picks up a newer pipeline run; parts without their
-    artifacts are hidden and an empty-state line says how to create them.
+    artifacts are hidden and an empty-state line says how to create them. The last day of the pipeline's feature
+    tables is re-scored with the final models (no data fetched) to explain its allocation.
     """
     tables = artifacts.tables
     features, backtest, prices = tables["options_features"], tables["backtest"], tables["prices"]
@@ -182,10 +200,15 @@ def page_contents(artifacts: Artifacts, store: Path, cfg: dict, today: dt.date) 
         return gr.update(value=build() if condition else None, visible=condition)
 
     signal = latest_signal(artifacts)
+    why, explained = ("", None)
+    if has_allocation:
+        why, explained = why_views(artifacts, cfg, score_stored_day(cfg, artifacts.root))
     return {
         "provenance": provenance_markdown(cfg, signal.get("date"), choices[0] if choices else None, today),
         "signal": signal_markdown(signal),
         "levels": latest_levels(artifacts, cfg),
+        "why": why,
+        "contributions": gr.update(value=explained, visible=explained is not None),
         "allocation": shown(has_allocation, lambda: charts.allocation_with_price(tables["allocations"], prices)),
         "options_empty": gr.update(visible=not choices),
         "snapshot": gr.update(choices=choices, value=choices[0] if choices else None),
@@ -218,14 +241,23 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
         contents = page_contents(artifacts, store, cfg, dt.date.today())
         return (*(contents[name] for name in COMPONENTS), "")
 
-    @shielded("Refresh", 2)
-    def refresh() -> tuple[Any, str]:
+    @shielded("Refresh", 6)
+    def refresh() -> tuple:
         artifacts = current["artifacts"]
         result = live_score(cfg, root) if artifacts.ready else {"message": EMPTY_STATE}
         if "message" in result:  # keep the last result on screen
-            return gr.update(), f"⚠️ {result['message']}"
+            return (*[gr.update()] * 5, f"⚠️ {result['message']}")
+        day: ScoredDay = result["scored"]
+        why, explained = why_views(artifacts, cfg, day)
+        levels = gr.update()
+        if day.options_row is not None and len(day.options_row):
+            levels = key_levels_markdown(day.options_row.iloc[-1].to_dict(), None,
+                                         float(cfg["features"]["options"]["profile"]["range_pct"]))  # fmt: skip
+        tables = artifacts.tables
+        allocation = charts.allocation_with_price(tables["allocations"], tables["prices"],
+                                                  (day.date, day.sizing["allocation"]))  # fmt: skip
         scored = f"Scored {result['date']} with the saved models ({result['seconds']} s)."
-        return signal_markdown({**result, **model_info(artifacts)}), scored
+        return signal_markdown({**result, **model_info(artifacts)}), levels, why, explained, allocation, scored
 
     @shielded("Loading the snapshot", 7)
     def show_snapshot(snapshot: str | None, expiry: str | None = None) -> tuple:
@@ -251,6 +283,8 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
                 levels = gr.Markdown(elem_id="levels")
             button = gr.Button("Refresh data and score the latest day", elem_id="refresh")
             status = gr.Markdown(elem_id="status")
+            why = gr.Markdown(elem_id="why")
+            contributions = gr.Plot(elem_id="contributions", visible=False)
             allocation = gr.Plot(elem_id="allocation", visible=False)
         with gr.Tab("Options", id="options-tab"):
             options_empty = gr.Markdown(f"{empty} (or the data source has no options)", elem_id="options-empty")
@@ -282,7 +316,8 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
             journal_record = gr.Markdown(elem_id="journal-record")
             journal_rows = gr.Dataframe(elem_id="journal", interactive=False, visible=False)
         components = {
-            "provenance": provenance, "signal": signal, "levels": levels, "allocation": allocation,
+            "provenance": provenance, "signal": signal, "levels": levels, "why": why,
+            "contributions": contributions, "allocation": allocation,
             "options_empty": options_empty, "snapshot": snapshot, "pcr": pcr, "picked": picked, "history": history,
             "equity": equity, "drawdown": drawdown, "metrics": metrics, "backtest_empty": backtest_empty,
             "journal_record": journal_record, "journal_table": journal_rows,
@@ -291,7 +326,7 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
         app.load(load_page, outputs=[*(components[name] for name in COMPONENTS), page_status]).then(
             lambda d: show_snapshot(d), snapshot, snapshot_outputs
         )
-        button.click(refresh, outputs=[signal, status], api_name="refresh")
+        button.click(refresh, outputs=[signal, levels, why, contributions, allocation, status], api_name="refresh")
         snapshot.input(lambda d: show_snapshot(d), snapshot, snapshot_outputs, api_name="options")
         expiry.input(show_snapshot, [snapshot, expiry], snapshot_outputs, api_name="expiry")
         # .change, not .input: the picker's "clear all" changes the value without an input event.

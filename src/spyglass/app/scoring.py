@@ -33,6 +33,7 @@ class Artifacts:
     journal: pd.DataFrame | None = None  # the signal journal (make daily); None before the first daily run
     journal_record: dict[str, Any] | None = None  # metrics/journal.json
     journal_problem: str = ""  # why the journal could not be read
+    root: Path = Path(".")  # the directory the paths are relative to
 
     @property
     def ready(self) -> bool:
@@ -45,6 +46,7 @@ ARTIFACT_TABLES = {
     "backtest": "backtest_daily",
     "options_features": "options_features",
     "vol_indices": "vol_indices",
+    "base_oof": "base_oof",
 }
 
 
@@ -73,7 +75,7 @@ def load_artifacts(paths: dict[str, str], root: str | Path = ".") -> Artifacts:
         problem = str(exc)
     record_path = root / paths["metrics_dir"] / "journal.json"
     record = json.loads(record_path.read_text()) if record_path.exists() and journal is not None else None
-    return Artifacts(paths, tables, manifest, metrics, fingerprints, journal, record, problem)
+    return Artifacts(paths, tables, manifest, metrics, fingerprints, journal, record, problem, root)
 
 
 def model_info(artifacts: Artifacts) -> dict[str, Any]:
@@ -118,6 +120,7 @@ def live_score(cfg: dict, root: str | Path = ".") -> dict[str, Any]:
         "prediction": day.predictions["prediction"],
         **day.sizing,
         "base_predictions": day.base_predictions,
+        "scored": day,
         "source": f"live scoring, data={cfg['data']['source']} ({market.description})",
         "seconds": round(time.perf_counter() - started, 2),
     }
