@@ -58,6 +58,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_backtest.py --out benchmarks/results/backtest.json
 	$(BIN)/python benchmarks/bench_scoring.py --out benchmarks/results/scoring.json
 	$(BIN)/python benchmarks/bench_daily.py --out benchmarks/results/daily.json
+	$(BIN)/python benchmarks/bench_app.py --out benchmarks/results/app.json
 
 app: venv
 	$(BIN)/python -m spyglass.app.main

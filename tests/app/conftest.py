@@ -36,6 +36,14 @@ def served(cfg: dict, root: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def app_url(artifacts_root, small_cfg) -> Iterator[str]:
+    """The app with every Refresh press fetching anew (tests fail fetches on purpose), not shared for a while."""
+    with served({**small_cfg, "app": {**small_cfg["app"], "refresh_ttl_seconds": 0}}, artifacts_root) as url:
+        yield url
+
+
+@pytest.fixture
+def sharing_app_url(artifacts_root, small_cfg) -> Iterator[str]:
+    """The app as `make app` configures it: Refresh presses within a minute share one fetch."""
     with served(small_cfg, artifacts_root) as url:
         yield url
 

@@ -53,30 +53,57 @@ def test_gamma_chart_marks_spot_flip_and_walls_and_skips_a_missing_flip():
 
 
 def test_options_charts_show_their_data():
+    expiries = ["2024-01-19"] * 4 + ["2024-02-16"] * 2 + ["2024-06-21"] * 2
     chain = pd.DataFrame(
         {
-            "expiry": pd.to_datetime(["2024-01-19"] * 4 + ["2024-02-16"]),
-            "option_type": ["call", "call", "put", "put", "call"],
-            "strike": [105.0, 100.0, 95.0, 100.0, 100.0],
-            "iv": [0.18, 0.2, 0.25, 0.21, 0.22],
+            "snapshot_date": pd.Timestamp("2024-01-02"),
+            "expiry": pd.to_datetime(expiries),
+            "option_type": ["call", "call", "put", "put", "call", "put", "call", "put"],
+            "strike": [105.0, 100.0, 95.0, 100.0, 105.0, 95.0, 110.0, 90.0],
+            "iv": [0.18, 0.2, 0.25, 0.21, 0.22, 0.26, 0.2, 0.3],
             "underlying_price": 100.0,
+            "forward": 100.5,
         }
     )
-    smile = charts.smile(chain, pd.Timestamp("2024-01-19").date())
-    assert {trace.name: list(trace.x) for trace in smile.data} == {"call": [100.0, 105.0], "put": [95.0, 100.0]}
-    assert annotation_texts(smile) == ["spot 100"] and "2024-01-19" in smile.layout.title.text
-    term = charts.term_structure(pd.DataFrame({"days_to_expiry": [30.0, 91.0], "iv_atm": [0.2, 0.22]}))
-    assert list(term.data[0].y) == [0.2, 0.22]
+    smiles = charts.smiles(chain, pd.Timestamp("2024-02-16"))
+    lines = {trace.name: (list(trace.x), trace.line.width) for trace in smiles.data}
+    # out of the money only (puts below the forward, calls above), the chosen expiry bold
+    assert lines == {"2024-01-19 (17 d)": ([95.0, 100.0, 105.0], 1.2), "2024-02-16 (45 d)": ([95.0, 105.0], 3),
+                     "2024-06-21 (171 d)": ([90.0, 110.0], 1.2)}  # fmt: skip
+    assert annotation_texts(smiles) == ["spot 100"] and "bold: 2024-02-16" in smiles.layout.title.text
+    term = charts.term_structure(pd.DataFrame({"days_to_expiry": [30.0, 91.0], "iv_atm": [0.2, 0.22]}), 91.0)
+    assert list(term.data[0].y) == [0.2, 0.22] and list(term.data[1].x) == [91.0]  # the chosen expiry marked
     profile = pd.DataFrame({"spot_level": [90.0, 100.0, 110.0], "gex_usd_per_pct": [-1.0, 0.5, 2.0]})
     assert list(charts.gamma_profile(profile, 100.0).data[0].y) == [-1.0, 0.5, 2.0]
+    by_expiry = pd.DataFrame({"expiry": pd.to_datetime(["2024-01-19", "2024-02-16"]), "days_to_expiry": [17, 45],
+                              "gex_usd_per_pct": [2e9, -1e9]})  # fmt: skip
+    bars = charts.gex_by_expiry(by_expiry, pd.Timestamp("2024-02-16")).data[0]
+    assert list(bars.y) == [2.0, -1.0] and list(bars.marker.line.width) == [0, 2.5]  # bn USD; the chosen outlined
+    assert bars.marker.color[0] != bars.marker.color[1]  # long gamma and short gamma in their own colours
+
+
+def test_levels_over_time_show_spot_flip_walls_and_gamma_with_the_chosen_day():
+    dates = pd.bdate_range("2024-01-01", periods=4)
+    features = pd.DataFrame({"date": dates, "spot": [100.0, 101, 99, 98], "gamma_flip": [99.0, 99, 100, 101],
+                             "call_wall": 105.0, "put_wall": 95.0,
+                             "gex_usd_per_pct": [1e9, 5e8, -2e8, -1e9]})  # fmt: skip
+    fig = charts.levels_over_time(features, dates[2])
+    assert [trace.name for trace in fig.data] == ["spot", "gamma flip", "call wall", "put wall", "net dealer gamma"]
+    assert list(fig.data[-1].y) == [1.0, 0.5, -0.2, -1.0] and fig.data[-1].yaxis == "y2"  # bn USD, own panel
+    chosen = [shape for shape in fig.layout.shapes if shape.name == charts.CHOSEN_DAY]
+    assert len(chosen) == 2 and {shape.x0 for shape in chosen} == {"2024-01-03"}  # both panels
 
 
 def test_time_series_charts_plot_the_columns_they_are_given():
     dates = pd.bdate_range("2024-01-01", periods=5)
     features = pd.DataFrame({"date": dates, "pcr_oi": [1.0, 1.1, 1.2, 1.1, 1.0], "iv_atm_30d": 0.2})
-    history = charts.feature_history(features, ["pcr_oi", "not_a_feature", "iv_atm_30d"], "history")
-    assert [trace.name for trace in history.data] == ["pcr_oi", "iv_atm_30d"]
-    assert history.layout.xaxis.rangeselector.buttons  # 1y / 5y / all
+    history = charts.feature_history(features, ["pcr_oi", "not_a_feature", "iv_atm_30d"], "history", day=dates[1])
+    assert [trace.name for trace in history.data] == ["put/call ratio, open interest", "ATM implied vol, 30 days"]
+    assert [trace.yaxis for trace in history.data] == ["y", "y2"]  # each in its own panel, with its own scale
+    assert history.layout.xaxis.rangeselector.buttons and history.layout.xaxis.hoverformat == "%Y-%m-%d"
+    assert [shape.x0 for shape in history.layout.shapes if shape.name == charts.CHOSEN_DAY] == ["2024-01-02"] * 2
+    together = charts.feature_history(features, ["pcr_oi", "iv_atm_30d"], "ratios", one_axis=True)
+    assert [trace.yaxis for trace in together.data] == ["y", "y"]
     daily = pd.DataFrame({"date": dates, "equity": 1.0, "benchmark_equity": 1.1, "vol_target_equity": 1.2,
                           "drawdown": [0.0, -0.1, -0.2, -0.05, 0.0]})  # fmt: skip
     equity = charts.equity_curves(daily)
@@ -148,9 +175,11 @@ def test_the_app_api_through_gradio_client(app_url, artifacts_root, small_cfg):
     dates = sorted(p.name for p in (artifacts_root / small_cfg["paths"]["options_store"]).iterdir())
     box, expiry, *plots, options_status = client.predict(dates[-1].removeprefix("snapshot_date="), api_name="/options")
     assert box["value"] == dates[-1].removeprefix("snapshot_date=")
-    assert len(plots) == 4 and all(plot is not None for plot in plots)
+    assert len(plots) == 5 and all(plot is not None for plot in plots)
     assert all(plot["type"] == "plotly" for plot in plots)
-    assert expiry["value"] == expiry["choices"][0][0]  # the dropdown moves to the snapshot's first expiry
+    month_out = min((choice for choice, _ in expiry["choices"]),
+                    key=lambda e: abs((pd.Timestamp(e) - pd.Timestamp(box["value"])).days - 30))  # fmt: skip
+    assert expiry["value"] == month_out  # the dropdown moves to the snapshot's expiry nearest a month out
     store = artifacts_root / small_cfg["paths"]["options_store"]
     listed = pl.read_parquet(store / dates[-1] / "chain.parquet")["expiry"].n_unique()
     assert len(expiry["choices"]) == listed
@@ -163,8 +192,9 @@ def test_the_app_api_through_gradio_client(app_url, artifacts_root, small_cfg):
     longest = expiry["choices"][-1][0]
     box, chosen, *_, status = Client(app_url, verbose=False).predict(latest, longest, api_name="/expiry")  # fresh
     assert chosen["value"] == longest and status.endswith(f"expiry {longest}.")
-    history, _ = Client(app_url, verbose=False).predict(["pcr_oi", "iv_atm_30d"], api_name="/history")
-    assert [trace["name"] for trace in json.loads(history["plot"])["data"]] == ["pcr_oi", "iv_atm_30d"]
+    history, _ = Client(app_url, verbose=False).predict(["pcr_oi", "iv_atm_30d"], latest, api_name="/history")
+    names = [trace["name"] for trace in json.loads(history["plot"])["data"]]
+    assert names == ["put/call ratio, open interest", "ATM implied vol, 30 days"]
     box, *_, hostile = client.predict("<img src=x onerror=alert(1)>", api_name="/options")
     assert box["value"] == dates[-1].removeprefix("snapshot_date=") and "<img" not in hostile
     assert hostile.startswith("‘&lt;img src=x onerror=alert(1)&gt;’ is not a date (YYYY-MM-DD)")
@@ -220,3 +250,55 @@ def test_the_journal_tab_lists_the_recorded_signals_and_the_forward_record(artif
     (root / small_cfg["paths"]["journal"]).write_bytes(b"not a journal")
     damaged = page_contents(load_artifacts(small_cfg["paths"], root), store, small_cfg, today)
     assert damaged["journal_record"].startswith("⚠️ the signal journal") and "is damaged" in damaged["journal_record"]
+
+
+def test_concurrent_refreshes_share_one_computation_within_the_ttl():
+    import threading
+    import time
+
+    from spyglass.app.scoring import SharedResult
+
+    now = [0.0]
+    shared, calls = SharedResult(60.0, clock=lambda: now[0]), []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.2)  # the others arrive while this runs
+        return "scored"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(shared.get("day", compute))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and [value for value, _ in results] == ["scored"] * 8
+    now[0] = 59.0
+    assert shared.get("day", compute) == ("scored", 59.0) and len(calls) == 1  # reused, and its age said
+    now[0] = 61.0
+    assert shared.get("day", compute) == ("scored", 0.0) and len(calls) == 2  # too old: computed again
+    assert shared.get("new models", compute)[1] == 0.0 and len(calls) == 3  # another key is other data
+
+    def failing():
+        raise ConnectionError("no network")
+
+    with pytest.raises(ConnectionError):
+        SharedResult(60.0).get("day", failing)
+    retry = SharedResult(60.0)
+    with pytest.raises(ConnectionError):
+        retry.get("day", failing)
+    assert retry.get("day", lambda: "later")[0] == "later"  # a failure is not kept
+
+
+def test_refresh_presses_within_the_ttl_share_one_fetch(sharing_app_url, monkeypatch):
+    from gradio_client import Client
+
+    import spyglass.app.main as app_main
+
+    calls = []
+    real = app_main.live_score
+    monkeypatch.setattr(app_main, "live_score", lambda *args: calls.append(1) or real(*args))
+    statuses = [Client(sharing_app_url, verbose=False).predict(api_name="/refresh")[-1] for _ in range(3)]
+    assert len(calls) == 1  # three sessions, one fetch
+    assert statuses[0].startswith("Scored 2014-12-31") and "reused" not in statuses[0]
+    assert all("by another refresh, reused for 60 s" in status for status in statuses[1:])

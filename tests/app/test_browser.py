@@ -180,9 +180,12 @@ def choose(page, dropdown_id: str, typed: str) -> None:
 def test_options_tab_draws_the_chosen_snapshot_and_expiry(page, screenshot, artifacts_root, small_cfg):
     open_tab(page, "Options")
     page.wait_for_function("document.querySelector('#options-status').innerText.includes('Snapshot')")
-    for plot_id, expected in (("smile", 2), ("term", 1), ("gex", 3), ("profile", 1), ("pcr", 2), ("history", 3)):
+    drawn = (("term", 2), ("gex", 3), ("profile", 1), ("gex-by-expiry", 1), ("levels-history", 5), ("pcr", 2),
+             ("history", 3))  # fmt: skip
+    for plot_id, expected in drawn:
         page.wait_for_selector(f"#{plot_id} .js-plotly-plot")
         assert traces(page, plot_id) == expected, plot_id
+    assert traces(page, "smile") >= 3  # the chosen expiry and others across the term structure
     gex_labels = page.locator("#gex .annotation-text").all_text_contents()
     assert any(label.startswith("spot ") for label in gex_labels)
     assert any(label.startswith("call wall ") for label in gex_labels)
@@ -194,16 +197,25 @@ def test_options_tab_draws_the_chosen_snapshot_and_expiry(page, screenshot, arti
         f"document.querySelector('#smile .gtitle') && document.querySelector('#smile .gtitle').textContent"
         f" !== {first_title!r}"
     )
-    assert page.locator("#smile .gtitle").text_content().startswith("Volatility smile, expiry ")
+    assert page.locator("#smile .gtitle").text_content().startswith("Volatility smiles (out of the money), bold: ")
     store = artifacts_root / small_cfg["paths"]["options_store"]
     older = sorted(p.name.removeprefix("snapshot_date=") for p in store.iterdir())[-30]
     choose(page, "snapshot", older)
     page.wait_for_function(f"document.querySelector('#options-status').innerText.startsWith('Snapshot {older}:')")
     assert traces(page, "gex") == 3
-    page.locator("#history-columns .token").filter(has_text="iv_skew_30d").locator(".token-remove").click()
+    for plot_id in ("levels-history", "pcr", "history"):  # the chosen day moves on every time series
+        chosen_day = f"[...document.querySelector('#{plot_id} .js-plotly-plot').layout.shapes].filter(" \
+                     "(s) => s.name === 'chosen day').map((s) => s.x0)"  # fmt: skip
+        page.wait_for_function(f"{chosen_day}.every((x) => x === '{older}')")
+    page.locator("#history-columns .token").filter(has_text="30-day skew").locator(".token-remove").click()
     page.wait_for_function("document.querySelectorAll('#history .js-plotly-plot .trace').length === 2")
     assert_readable(page)
     screenshot(page, "options")
+    open_tab(page, "Backtest")  # tabs are filled when first opened; going back keeps what was chosen
+    page.wait_for_selector("#equity .js-plotly-plot")
+    open_tab(page, "Options")
+    page.wait_for_timeout(500)
+    assert page.inner_text("#options-status").startswith(f"Snapshot {older}:") and traces(page, "history") == 2
 
 
 def test_clear_all_in_the_feature_picker_empties_the_chart(page):

@@ -13,7 +13,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from spyglass.features.names import readable
+
 HEIGHT = 380
+CHOSEN_DAY = "chosen day"  # the name of the line marking the chosen snapshot on time series (the app moves it)
 COLORS = {"calls": "#2ca02c", "puts": "#d62728", "net": "#222222", "marker": "#1f77b4", "price": "#7f7f7f"}
 RANGE_BUTTONS = [
     {"count": 1, "label": "1y", "step": "year", "stepmode": "backward"},
@@ -41,8 +44,17 @@ def _styled(fig: go.Figure, title: str, x_title: str | None = None, y_title: str
 
 
 def _time_axis(fig: go.Figure) -> go.Figure:
-    """Range buttons (1y, 5y, all) on a date x axis."""
-    fig.update_xaxes(rangeselector={"buttons": RANGE_BUTTONS, "x": 0, "y": 1.02, "yanchor": "bottom"})
+    """Range buttons (1y, 5y, all) on a date x axis (the top one), days in the hover."""
+    fig.update_xaxes(hoverformat="%Y-%m-%d")
+    fig.update_layout(xaxis={"rangeselector": {"buttons": RANGE_BUTTONS, "x": 0, "y": 1.02, "yanchor": "bottom"}})
+    return fig
+
+
+def _mark_day(fig: go.Figure, day) -> go.Figure:
+    """A vertical line at the chosen snapshot date on every panel of a time-series grid."""
+    if day is not None:
+        line = {"dash": "dot", "color": COLORS["marker"], "width": 1}
+        fig.add_vline(x=pd.Timestamp(day).strftime("%Y-%m-%d"), line=line, row="all", col=1, name=CHOSEN_DAY)
     return fig
 
 
@@ -80,25 +92,71 @@ def allocation_with_price(
     return _time_axis(_styled(fig, "Allocation history and price"))
 
 
-def smile(chain_iv: pd.DataFrame, expiry) -> go.Figure:
-    """Implied vol against strike for one expiry (calls and puts), spot marked."""
+SMILE_DAYS = (7, 30, 60, 91, 182, 365)  # maturities whose nearest expiries join the chosen one on the smile chart
+
+
+def smile_expiries(days_by_expiry: pd.Series, chosen, wanted: tuple[int, ...] = SMILE_DAYS) -> list:
+    """The chosen expiry and the listed expiries nearest each wanted maturity (days), by days to expiry."""
+    picked = {pd.Timestamp(chosen)} if chosen is not None else set()
+    for days in wanted:
+        picked.add((days_by_expiry - days).abs().idxmin())
+    return sorted((e for e in picked if e in days_by_expiry.index), key=lambda e: days_by_expiry[e])
+
+
+def smiles(chain_iv: pd.DataFrame, chosen) -> go.Figure:
+    """Implied vol against strike of several expiries on one chart (out-of-the-money side: puts below the
+    forward, calls above), the chosen expiry drawn bold; spot marked."""
+    rows = chain_iv.dropna(subset=["iv"]).assign(expiry=lambda f: pd.to_datetime(f["expiry"]))
+    forward = rows["forward"] if "forward" in rows else rows["underlying_price"]
+    rows = rows[(rows["option_type"] == "put") == (rows["strike"] < forward)]
+    snapshot = pd.Timestamp(rows["snapshot_date"].iloc[0]) if "snapshot_date" in rows and len(rows) else None
+    days = rows.groupby("expiry")["expiry"].first().map(lambda e: (e - snapshot).days if snapshot else 0)
     fig = go.Figure()
-    rows = chain_iv[pd.to_datetime(chain_iv["expiry"]) == pd.Timestamp(expiry)].sort_values("strike")
-    for option_type, group in rows.groupby("option_type"):
-        fig.add_trace(go.Scatter(x=group["strike"], y=group["iv"], mode="lines+markers", name=str(option_type),
-                                 line={"color": COLORS.get(f"{option_type}s")}))  # fmt: skip
+    chosen = pd.Timestamp(chosen) if chosen is not None else None
+    for expiry in smile_expiries(days, chosen) if len(rows) else []:
+        group = rows[rows["expiry"] == expiry].sort_values("strike")
+        bold = expiry == chosen
+        fig.add_trace(go.Scatter(
+            x=group["strike"], y=group["iv"], mode="lines", name=f"{expiry:%Y-%m-%d} ({days[expiry]} d)",
+            line={"width": 3 if bold else 1.2}, hovertemplate="strike %{x:,.0f}: IV %{y:.1%}",
+        ))  # fmt: skip
     if len(rows):
         _mark_levels(fig, [(rows["underlying_price"].iloc[0], "dash", "spot")])
     fig.update_yaxes(tickformat=".0%")
-    return _styled(fig, f"Volatility smile, expiry {pd.Timestamp(expiry).date()}", "strike", "implied vol")
+    title = "Volatility smiles (out of the money)" + (f", bold: {chosen:%Y-%m-%d}" if chosen is not None else "")
+    fig = _styled(fig, title, "strike", "implied vol")
+    fig.update_layout(hovermode="closest")
+    return fig
 
 
-def term_structure(by_expiry_iv: pd.DataFrame) -> go.Figure:
-    """ATM implied vol per expiry (days to expiry on the x axis)."""
+def term_structure(by_expiry_iv: pd.DataFrame, chosen_days: float | None = None) -> go.Figure:
+    """ATM implied vol per expiry (days to expiry on the x axis), the chosen expiry marked."""
     fig = go.Figure(go.Scatter(x=by_expiry_iv["days_to_expiry"], y=by_expiry_iv["iv_atm"], mode="lines+markers",
-                               name="ATM IV"))  # fmt: skip
+                               name="ATM IV", hovertemplate="%{x:.0f} days: %{y:.1%}"))  # fmt: skip
+    chosen = by_expiry_iv[by_expiry_iv["days_to_expiry"] == chosen_days] if chosen_days is not None else []
+    if len(chosen):
+        fig.add_trace(go.Scatter(x=chosen["days_to_expiry"], y=chosen["iv_atm"], mode="markers", name="chosen expiry",
+                                 marker={"size": 12, "symbol": "circle-open", "color": COLORS["puts"]},
+                                 hovertemplate="chosen: %{x:.0f} days, %{y:.1%}"))  # fmt: skip
     fig.update_yaxes(tickformat=".1%")
     return _styled(fig, "ATM term structure", "days to expiry", "ATM implied vol")
+
+
+def gex_by_expiry(by_expiry: pd.DataFrame, chosen=None) -> go.Figure:
+    """Net dealer gamma exposure of each expiry (bn USD per 1 % move; green long gamma, red short), the
+    chosen expiry outlined."""
+    expiry = pd.to_datetime(by_expiry["expiry"])
+    gex = by_expiry["gex_usd_per_pct"] / 1e9
+    chosen = pd.Timestamp(chosen) if chosen is not None else None
+    fig = go.Figure(go.Bar(
+        x=expiry.dt.strftime("%Y-%m-%d"), y=gex, name="net dealer gamma",
+        marker={"color": [COLORS["calls"] if v >= 0 else COLORS["puts"] for v in gex],
+                "line": {"width": [2.5 if e == chosen else 0 for e in expiry], "color": COLORS["net"]}},
+        customdata=by_expiry["days_to_expiry"],
+        hovertemplate="%{x} (%{customdata} d): %{y:+.2f} bn USD per 1 % move<extra></extra>",
+    ))  # fmt: skip
+    fig.update_xaxes(type="category")
+    return _styled(fig, "Dealer gamma exposure by expiry", "expiry", "bn USD per 1% move")
 
 
 def gamma_by_strike(by_strike: pd.DataFrame, spot: float, flip: float | None, call_wall: float | None,
@@ -125,13 +183,50 @@ def gamma_profile(profile: pd.DataFrame, spot: float) -> go.Figure:
     return _styled(fig, "Dealer gamma exposure against spot", "spot level", "USD per 1% move")
 
 
-def feature_history(features: pd.DataFrame, columns: list[str], title: str) -> go.Figure:
-    """Time series of some options features (e.g. put/call ratios, ATM IVs); unknown columns are skipped."""
-    fig = go.Figure()
-    for column in columns:
+def levels_over_time(features: pd.DataFrame, chosen_day=None) -> go.Figure:
+    """Spot with the gamma flip and the walls over time (top), net dealer gamma in bn USD per 1 % move
+    (bottom, green long gamma, red short); the chosen snapshot date marked."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.04)
+    for column, name, line in (
+        ("spot", "spot", {"color": COLORS["net"], "width": 1.2}),
+        ("gamma_flip", "gamma flip", {"color": COLORS["marker"], "width": 1, "dash": "dash"}),
+        ("call_wall", "call wall", {"color": COLORS["calls"], "width": 1, "dash": "dot"}),
+        ("put_wall", "put wall", {"color": COLORS["puts"], "width": 1, "dash": "dot"}),
+    ):
         if column in features:
-            fig.add_trace(go.Scatter(x=features["date"], y=features[column], name=column, line={"width": 1}))
-    return _time_axis(_styled(fig, title))
+            fig.add_trace(go.Scatter(x=features["date"], y=features[column], name=name, line=line,
+                                     hovertemplate="%{y:,.0f}"), row=1, col=1)  # fmt: skip
+    if "gex_usd_per_pct" in features:
+        gex = features["gex_usd_per_pct"] / 1e9
+        fig.add_trace(go.Bar(x=features["date"], y=gex, name="net dealer gamma", hovertemplate="%{y:+.2f} bn",
+                             marker={"color": [COLORS["calls"] if v >= 0 else COLORS["puts"] for v in gex.fillna(0)],
+                                     "line": {"width": 0}}), row=2, col=1)  # fmt: skip
+    fig.update_yaxes(title_text="index level", row=1, col=1)
+    fig.update_yaxes(title_text="bn USD per 1%", row=2, col=1)
+    fig.update_layout(bargap=0)
+    fig = _mark_day(_time_axis(_styled(fig, "Spot, gamma flip and walls; net dealer gamma")), chosen_day)
+    fig.update_layout(height=HEIGHT + 140)
+    return fig
+
+
+def feature_history(
+    features: pd.DataFrame, columns: list[str], title: str, one_axis: bool = False, day=None
+) -> go.Figure:
+    """Time series of options features, each in its own panel with its own scale (so IV beside a dollar
+    exposure is not squashed), named readably; `one_axis` draws them on one panel (same-scale series, e.g. the
+    put/call ratios); `day` (the chosen snapshot) marked. Unknown columns are skipped."""
+    shown = [c for c in columns if c in features]
+    panels = 1 if one_axis else max(len(shown), 1)
+    fig = make_subplots(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=0.03 if panels > 1 else 0,
+                        subplot_titles=None if one_axis else [readable(c) for c in shown])  # fmt: skip
+    for row, column in enumerate(shown, start=1):
+        fig.add_trace(go.Scatter(x=features["date"], y=features[column], name=readable(column), line={"width": 1},
+                                 hovertemplate="%{y:.4~g}"), row=1 if one_axis else row, col=1)  # fmt: skip
+    fig = _mark_day(_time_axis(_styled(fig, title)), day)
+    if not one_axis:
+        fig.update_layout(height=max(HEIGHT, 110 + 150 * panels), showlegend=False)
+        fig.update_annotations(font={"size": 11}, x=1, xanchor="right")  # clear of the range buttons
+    return fig
 
 
 def contributions(table: pd.DataFrame, prediction_bp: float, base_bp: float, day) -> go.Figure:

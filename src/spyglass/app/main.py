@@ -23,7 +23,15 @@ import pandas as pd
 import polars as pl
 
 from spyglass.app import charts
-from spyglass.app.scoring import EMPTY_STATE, Artifacts, latest_signal, live_score, load_artifacts, model_info
+from spyglass.app.scoring import (
+    EMPTY_STATE,
+    Artifacts,
+    SharedResult,
+    latest_signal,
+    live_score,
+    load_artifacts,
+    model_info,
+)
 from spyglass.app.summary import (
     JOURNAL_EMPTY,
     escaped,
@@ -37,6 +45,7 @@ from spyglass.app.why import contributions_table, rescored_figures, walk_forward
 from spyglass.backtest.report import summary_table
 from spyglass.data.store import partition_path
 from spyglass.daycount import CALENDAR_DAYS_PER_YEAR
+from spyglass.features.names import readable
 from spyglass.live import ScoredDay, score_stored_day
 from spyglass.models.explain import explain_saved
 from spyglass.options.features import OptionsAnalytics, OptionsFeatureSpec, options_analytics, smile_iv
@@ -45,10 +54,31 @@ log = logging.getLogger(__name__)
 DEFAULT_HISTORY = ["iv_atm_30d", "iv_atm_90d", "iv_skew_30d"]
 PCR_COLUMNS = ["pcr_volume", "pcr_oi"]
 HISTORY_TITLE = "Options features over time"
-# The components a page load fills (keys of page_contents), in the order of the load event's outputs.
-COMPONENTS = ("provenance", "signal", "levels", "why", "contributions", "allocation", "options_empty", "snapshot",
-              "pcr", "picked", "history", "equity", "drawdown", "metrics", "backtest_empty", "journal_record",
-              "journal_table")  # fmt: skip
+PCR_TITLE = "Put/call ratios"
+DEFAULT_DAYS = 30  # the expiry drawn first: the one nearest this many days out
+# Moves the "chosen day" line of every time series on the Options tab to the snapshot in the box (client side).
+MARK_DAY_JS = """(day) => {
+  document.querySelectorAll('#levels-history .js-plotly-plot, #pcr .js-plotly-plot, #history .js-plotly-plot')
+    .forEach((plot) => {
+      const shapes = (plot.layout.shapes || []).map((s) => s.name === 'chosen day' ? {...s, x0: day, x1: day} : s);
+      window.Plotly.relayout(plot, {shapes: shapes});
+    });
+  return day;
+}"""
+# What each part of the page fills, by component name: a page load fills the first screen and then the
+# explanation; a tab's figures are built when the tab is first opened (so the load ships no hidden charts).
+SECTIONS = {
+    "first_screen": ("provenance", "signal", "levels", "allocation"),
+    "why": ("why", "contributions"),
+    "options": ("options_empty", "snapshot", "levels_history", "pcr", "picked", "history"),
+    "backtest": ("equity", "drawdown", "metrics", "backtest_empty"),
+    "journal": ("journal_record", "journal_table"),
+}
+COMPONENTS = tuple(name for names in SECTIONS.values() for name in names)
+
+
+class RefreshFailed(Exception):
+    """A refresh that got no data (network down, rate limit, bad file): its message is for the page."""
 
 
 def shielded(action: str, n_outputs: int) -> Callable:
@@ -123,11 +153,13 @@ def snapshot_analytics(cfg: dict, store: Path, snapshot: str) -> OptionsAnalytic
 
 
 def options_views(analytics: OptionsAnalytics, snapshot: str, expiry: str | None, note: str = "") -> tuple:
-    """(snapshot box, expiry choices, smile, term structure, gamma by strike, gamma profile, status) for one
-    snapshot; the box shows the snapshot drawn."""
+    """(snapshot box, expiry choices, smiles, term structure, gamma by strike, gamma profile, gamma by expiry,
+    status) for one snapshot; the box shows the snapshot drawn, the charts mark the chosen expiry (without one,
+    the expiry nearest 30 days)."""
     priced = analytics.priced
     expiries = sorted({str(e) for e in priced["expiry"].to_list()})
-    expiry = expiry if expiry in expiries else expiries[0]
+    if expiry not in expiries:  # the expiry nearest a month out, the maturity traders quote first
+        expiry = min(expiries, key=lambda e: abs((pd.Timestamp(e) - pd.Timestamp(snapshot)).days - DEFAULT_DAYS))
     row = analytics.features.row(0, named=True)
     spot = row["spot"] if row["spot"] is not None else float(priced["underlying_price"][0])  # nothing priced
     atm = (
@@ -135,15 +167,17 @@ def options_views(analytics: OptionsAnalytics, snapshot: str, expiry: str | None
         .with_columns(days_to_expiry=(pl.col("t_years") * CALENDAR_DAYS_PER_YEAR).round())
         .sort("days_to_expiry")
     )
+    chosen_days = float((pd.Timestamp(expiry) - pd.Timestamp(snapshot)).days)
     return (
         gr.update(value=snapshot),
         gr.update(choices=expiries, value=expiry),
-        charts.smile(priced.to_pandas(), pd.Timestamp(expiry).date()),
-        charts.term_structure(atm.to_pandas()),
+        charts.smiles(priced.to_pandas(), pd.Timestamp(expiry)),
+        charts.term_structure(atm.to_pandas(), chosen_days),
         charts.gamma_by_strike(
             analytics.latest_by_strike.to_pandas(), spot, row["gamma_flip"], row["call_wall"], row["put_wall"]
         ),
         charts.gamma_profile(analytics.latest_profile.to_pandas(), spot),
+        charts.gex_by_expiry(analytics.latest_by_expiry.to_pandas(), pd.Timestamp(expiry)),
         (f"{note} " if note else "") + f"Snapshot {snapshot}: spot {spot:,.2f}, {priced.height} priced contracts, "
         f"expiry {pd.Timestamp(expiry).date()}.",
     )
@@ -180,50 +214,65 @@ def journal_markdown(artifacts: Artifacts) -> str:
     return JOURNAL_EMPTY if artifacts.journal is None else forward_record_markdown(artifacts.journal_record)
 
 
-def page_contents(artifacts: Artifacts, store: Path, cfg: dict, today: dt.date) -> dict[str, Any]:
-    """What each component of the page shows for these artifacts (values or gr.update), by component name.
+def section_contents(section: str, artifacts: Artifacts, store: Path, cfg: dict, today: dt.date) -> dict[str, Any]:
+    """What each component of one section of the page shows for these artifacts (values or gr.update).
 
-    Computed on every page load, so reloading the page picks up a newer pipeline run; parts without their
-    artifacts are hidden and an empty-state line says how to create them. The last day of the pipeline's feature
-    tables is re-scored with the final models (no data fetched) to explain its allocation.
+    Parts without their artifacts are hidden and an empty-state line says how to create them. The explanation
+    re-scores the last day of the pipeline's feature tables with the final models (no data fetched).
     """
     tables = artifacts.tables
     features, backtest, prices = tables["options_features"], tables["backtest"], tables["prices"]
     has_allocation = artifacts.ready and prices is not None
     has_features = features is not None and len(features) > 0
-    numeric = [c for c in features.columns if c != "date" and pd.api.types.is_numeric_dtype(features[c])
-               ] if has_features else []  # fmt: skip
-    picked = [c for c in DEFAULT_HISTORY if c in numeric]
-    choices = snapshot_choices(store) if store.exists() else []
 
     def shown(condition: bool, build: Callable[[], Any]) -> Any:
         return gr.update(value=build() if condition else None, visible=condition)
 
-    signal = latest_signal(artifacts)
-    why, explained = ("", None)
-    if has_allocation:
-        why, explained = why_views(artifacts, cfg, score_stored_day(cfg, artifacts.root))
+    if section == "first_screen":
+        signal = latest_signal(artifacts)
+        choices = snapshot_choices(store) if store.exists() else []
+        return {
+            "provenance": provenance_markdown(cfg, signal.get("date"), choices[0] if choices else None, today),
+            "signal": signal_markdown(signal),
+            "levels": latest_levels(artifacts, cfg),
+            "allocation": shown(has_allocation, lambda: charts.allocation_with_price(tables["allocations"], prices)),
+        }
+    if section == "why":
+        why, explained = why_views(artifacts, cfg, score_stored_day(cfg, artifacts.root)) if has_allocation else (
+            "", None)  # fmt: skip
+        return {"why": why, "contributions": gr.update(value=explained, visible=explained is not None)}
+    if section == "options":
+        choices = snapshot_choices(store) if store.exists() else []
+        numeric = [c for c in features.columns if c != "date" and pd.api.types.is_numeric_dtype(features[c])
+                   ] if has_features else []  # fmt: skip
+        picked = [c for c in DEFAULT_HISTORY if c in numeric]
+        latest = choices[0] if choices else None
+        return {
+            "options_empty": gr.update(visible=not choices),
+            "snapshot": gr.update(choices=choices, value=latest),
+            "levels_history": shown(has_features, lambda: charts.levels_over_time(features, latest)),
+            "pcr": shown(has_features, lambda: charts.feature_history(features, PCR_COLUMNS, PCR_TITLE, True, latest)),
+            "picked": gr.update(choices=[(readable(c), c) for c in numeric], value=picked, visible=has_features),
+            "history": shown(has_features, lambda: charts.feature_history(features, picked, HISTORY_TITLE, day=latest)),
+        }
+    if section == "backtest":
+        return {
+            "equity": shown(backtest is not None, lambda: charts.equity_curves(backtest)),
+            "drawdown": shown(backtest is not None, lambda: charts.drawdown(backtest)),
+            "metrics": shown(bool(artifacts.metrics), lambda: metrics_table(artifacts.metrics)),
+            "backtest_empty": gr.update(visible=not artifacts.metrics),
+        }
+    journal = artifacts.journal
     return {
-        "provenance": provenance_markdown(cfg, signal.get("date"), choices[0] if choices else None, today),
-        "signal": signal_markdown(signal),
-        "levels": latest_levels(artifacts, cfg),
-        "why": why,
-        "contributions": gr.update(value=explained, visible=explained is not None),
-        "allocation": shown(has_allocation, lambda: charts.allocation_with_price(tables["allocations"], prices)),
-        "options_empty": gr.update(visible=not choices),
-        "snapshot": gr.update(choices=choices, value=choices[0] if choices else None),
-        "pcr": shown(has_features, lambda: charts.feature_history(features, PCR_COLUMNS, "Put/call ratios")),
-        "picked": gr.update(choices=numeric, value=picked, visible=has_features),
-        "history": shown(has_features, lambda: charts.feature_history(features, picked, HISTORY_TITLE)),
-        "equity": shown(backtest is not None, lambda: charts.equity_curves(backtest)),
-        "drawdown": shown(backtest is not None, lambda: charts.drawdown(backtest)),
-        "metrics": shown(bool(artifacts.metrics), lambda: metrics_table(artifacts.metrics)),
-        "backtest_empty": gr.update(visible=not artifacts.metrics),
         "journal_record": journal_markdown(artifacts),
-        "journal_table": shown(
-            artifacts.journal is not None and len(artifacts.journal) > 0, lambda: journal_table(artifacts.journal)
-        ),
+        "journal_table": shown(journal is not None and len(journal) > 0, lambda: journal_table(journal)),
     }
+
+
+def page_contents(artifacts: Artifacts, store: Path, cfg: dict, today: dt.date) -> dict[str, Any]:
+    """Every section's contents, by component name (what the page shows once every tab has been opened)."""
+    return {name: value for section in SECTIONS
+            for name, value in section_contents(section, artifacts, store, cfg, today).items()}  # fmt: skip
 
 
 def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
@@ -231,22 +280,46 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
     root = Path(root)
     store = root / cfg["paths"]["options_store"]
     current = {"artifacts": load_artifacts(cfg["paths"], root)}  # what the page on screen was built from
+    ttl = float(cfg["app"]["refresh_ttl_seconds"])
+    shared_refresh = SharedResult(ttl)
     # Priced snapshots, so that switching expiry only redraws; emptied on page load, like the artifacts.
     analytics_of = functools.lru_cache(maxsize=8)(functools.partial(snapshot_analytics, cfg, store))
 
-    @shielded("Loading the results", len(COMPONENTS) + 1)
-    def load_page() -> tuple:
-        current["artifacts"] = artifacts = load_artifacts(cfg["paths"], root)
-        analytics_of.cache_clear()
-        contents = page_contents(artifacts, store, cfg, dt.date.today())
-        return (*(contents[name] for name in COMPONENTS), "")
+    def contents(section: str) -> dict[str, Any]:
+        return section_contents(section, current["artifacts"], store, cfg, dt.date.today())
 
-    @shielded("Refresh", 6)
-    def refresh() -> tuple:
-        artifacts = current["artifacts"]
-        result = live_score(cfg, root) if artifacts.ready else {"message": EMPTY_STATE}
-        if "message" in result:  # keep the last result on screen
-            return (*[gr.update()] * 5, f"⚠️ {result['message']}")
+    @shielded("Loading the results", len(SECTIONS["first_screen"]) + 1)
+    def load_page() -> tuple:
+        current["artifacts"] = load_artifacts(cfg["paths"], root)
+        analytics_of.cache_clear()
+        return (*contents("first_screen").values(), "")
+
+    @shielded("Explaining the allocation", len(SECTIONS["why"]) + 1)
+    def load_why() -> tuple:
+        return (*contents("why").values(), gr.update())  # the status keeps what the page load said
+
+    def opener(section: str) -> Callable:
+        """The handler that fills a tab the first time it is opened in a session (`opened`: the session's set)."""
+        n_outputs = len(SECTIONS[section]) + (7 if section == "options" else 0)
+
+        @shielded(f"Opening the {section} tab", n_outputs + 2)
+        def open_tab(opened: frozenset) -> tuple:
+            if section in opened:
+                return (*[gr.update()] * (n_outputs + 2),)
+            filled = contents(section)
+            if section != "options":
+                return (*filled.values(), opened | {section}, gr.update())
+            box, *views = show_snapshot(None)  # draw the latest snapshot with the tab
+            filled["snapshot"] = {**filled["snapshot"], **box}
+            return (*filled.values(), *views, opened | {section}, gr.update())
+
+        return open_tab
+
+    def scored_views(artifacts: Artifacts) -> tuple:
+        """Refresh's outputs for the data as the provider has it now; RefreshFailed says why there are none."""
+        result = live_score(cfg, root)
+        if "message" in result:
+            raise RefreshFailed(result["message"])
         day: ScoredDay = result["scored"]
         why, explained = why_views(artifacts, cfg, day)
         levels = gr.update()
@@ -256,27 +329,42 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
         tables = artifacts.tables
         allocation = charts.allocation_with_price(tables["allocations"], tables["prices"],
                                                   (day.date, day.sizing["allocation"]))  # fmt: skip
-        scored = f"Scored {result['date']} with the saved models ({result['seconds']} s)."
-        return signal_markdown({**result, **model_info(artifacts)}), levels, why, explained, allocation, scored
+        signal_text = signal_markdown({**result, **model_info(artifacts)})
+        scored = f"Scored {result['date']} with the saved models ({result['seconds']} s"
+        return (signal_text, levels, why, explained, allocation), scored
 
-    @shielded("Loading the snapshot", 7)
+    @shielded("Refresh", 6)
+    def refresh() -> tuple:
+        artifacts = current["artifacts"]
+        if not artifacts.ready:
+            return (*[gr.update()] * 5, f"⚠️ {EMPTY_STATE}")
+        key = tuple(sorted(artifacts.fingerprints.items()))  # a new pipeline run is new data to score
+        try:
+            (views, scored), age = shared_refresh.get(key, lambda: scored_views(artifacts))
+        except RefreshFailed as failed:  # keep the last result on screen
+            return (*[gr.update()] * 5, f"⚠️ {failed}")
+        shared = f"; fetched {age:.0f} s ago by another refresh, reused for {ttl:g} s" if age > 0 else ""
+        return (*views, f"{scored}{shared}).")
+
+    @shielded("Loading the snapshot", 8)
     def show_snapshot(snapshot: str | None, expiry: str | None = None) -> tuple:
         choices = snapshot_choices(store) if store.exists() else []
         if not choices:
-            return gr.update(), gr.update(choices=[]), None, None, None, None, "No option snapshots stored."
+            return gr.update(), gr.update(choices=[]), None, None, None, None, None, "No option snapshots stored."
         shown, note = resolve_snapshot(snapshot or choices[0], choices)
         return options_views(analytics_of(shown), shown, expiry, note)
 
     @shielded("Drawing the history", 2)
-    def show_history(columns: list[str]) -> tuple[Any, str]:
+    def show_history(columns: list[str], snapshot: str | None = None) -> tuple[Any, str]:
         features = current["artifacts"].tables["options_features"]
-        return charts.feature_history(features, columns or [], HISTORY_TITLE), ""
+        return charts.feature_history(features, columns or [], HISTORY_TITLE, day=snapshot), ""
 
     empty = f"**{EMPTY_STATE}**"
     with gr.Blocks(title="spyglass") as app:
         gr.Markdown(f"# spyglass — {escaped(cfg['data']['ticker'])}")
         provenance = gr.Markdown(elem_id="provenance")
         page_status = gr.Markdown(elem_id="page-status")
+        opened = gr.State(frozenset())  # the tabs this session has filled
         with gr.Tab("Signal", id="signal-tab"):
             with gr.Row():
                 signal = gr.Markdown(elem_id="signal")
@@ -286,7 +374,7 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
             why = gr.Markdown(elem_id="why")
             contributions = gr.Plot(elem_id="contributions", visible=False)
             allocation = gr.Plot(elem_id="allocation", visible=False)
-        with gr.Tab("Options", id="options-tab"):
+        with gr.Tab("Options", id="options-tab") as options_tab:
             options_empty = gr.Markdown(f"{empty} (or the data source has no options)", elem_id="options-empty")
             with gr.Row():
                 snapshot = gr.Dropdown(  # any date may be asked for: a page load lists what the store has now
@@ -299,6 +387,8 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
             with gr.Row():
                 smile_plot, term_plot = gr.Plot(elem_id="smile"), gr.Plot(elem_id="term")
             gex_plot, profile_plot = gr.Plot(elem_id="gex"), gr.Plot(elem_id="profile")
+            by_expiry_plot = gr.Plot(elem_id="gex-by-expiry")
+            levels_history = gr.Plot(elem_id="levels-history", visible=False)
             pcr = gr.Plot(elem_id="pcr", visible=False)
             picked = gr.Dropdown(
                 [],
@@ -308,29 +398,41 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
                 allow_custom_value=True,
             )  # unknown names are skipped; a fresh API session has no choices
             history, history_status = gr.Plot(elem_id="history", visible=False), gr.Markdown()
-        with gr.Tab("Backtest", id="backtest-tab"):
+        with gr.Tab("Backtest", id="backtest-tab") as backtest_tab:
             equity, drawdown = gr.Plot(elem_id="equity", visible=False), gr.Plot(elem_id="drawdown", visible=False)
             metrics = gr.Dataframe(elem_id="metrics", max_height=1000, interactive=False, visible=False)
             backtest_empty = gr.Markdown(empty, elem_id="backtest-empty")
-        with gr.Tab("Journal", id="journal-tab"):
+        with gr.Tab("Journal", id="journal-tab") as journal_tab:
             journal_record = gr.Markdown(elem_id="journal-record")
             journal_rows = gr.Dataframe(elem_id="journal", interactive=False, visible=False)
         components = {
             "provenance": provenance, "signal": signal, "levels": levels, "why": why,
             "contributions": contributions, "allocation": allocation,
-            "options_empty": options_empty, "snapshot": snapshot, "pcr": pcr, "picked": picked, "history": history,
+            "options_empty": options_empty, "snapshot": snapshot, "levels_history": levels_history, "pcr": pcr,
+            "picked": picked, "history": history,
             "equity": equity, "drawdown": drawdown, "metrics": metrics, "backtest_empty": backtest_empty,
             "journal_record": journal_record, "journal_table": journal_rows,
         }  # fmt: skip
-        snapshot_outputs = [snapshot, expiry, smile_plot, term_plot, gex_plot, profile_plot, options_status]
-        app.load(load_page, outputs=[*(components[name] for name in COMPONENTS), page_status]).then(
-            lambda d: show_snapshot(d), snapshot, snapshot_outputs
+        snapshot_outputs = [snapshot, expiry, smile_plot, term_plot, gex_plot, profile_plot, by_expiry_plot,
+                            options_status]  # fmt: skip
+
+        def outputs(section: str) -> list:
+            return [components[name] for name in SECTIONS[section]]
+
+        app.load(load_page, outputs=[*outputs("first_screen"), page_status]).then(
+            load_why, outputs=[*outputs("why"), page_status]
         )
-        button.click(refresh, outputs=[signal, levels, why, contributions, allocation, status], api_name="refresh")
+        for section, tab in (("options", options_tab), ("backtest", backtest_tab), ("journal", journal_tab)):
+            drawn = snapshot_outputs[1:] if section == "options" else []
+            tab.select(opener(section), opened, [*outputs(section), *drawn, opened, page_status])
+        button.click(refresh, outputs=[signal, levels, why, contributions, allocation, status], api_name="refresh",
+                     concurrency_limit=int(cfg["app"]["refresh_concurrency"]))  # fmt: skip
         snapshot.input(lambda d: show_snapshot(d), snapshot, snapshot_outputs, api_name="options")
         expiry.input(show_snapshot, [snapshot, expiry], snapshot_outputs, api_name="expiry")
         # .change, not .input: the picker's "clear all" changes the value without an input event.
-        picked.change(show_history, picked, [history, history_status], api_name="history")
+        picked.change(show_history, [picked, snapshot], [history, history_status], api_name="history")
+        # The chosen snapshot date moves on the time series in the browser: no figure is sent again.
+        snapshot.change(None, snapshot, None, js=MARK_DAY_JS)
     return app
 
 

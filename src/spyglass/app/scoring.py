@@ -2,13 +2,16 @@
 
 Live scoring refreshes data through the configured provider, rebuilds that day's features with the pipeline's
 own functions and scores them with the saved (final) models — without rerunning the pipeline. A failed refresh
-returns a message and leaves the previous result in place.
+returns a message and leaves the previous result in place. Sessions share a refresh for a short while
+(`SharedResult`): twenty traders pressing Refresh at the open fetch once, not twenty times.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,3 +127,29 @@ def live_score(cfg: dict, root: str | Path = ".") -> dict[str, Any]:
         "source": f"live scoring, data={cfg['data']['source']} ({market.description})",
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+class SharedResult:
+    """One result shared by every session for `ttl_seconds` (per key): concurrent callers of `get` wait for a
+    single computation instead of each running it, and later callers within the ttl reuse it. A computation
+    that raises is not kept, so the next caller tries again."""
+
+    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_seconds, self.clock = ttl_seconds, clock
+        self._lock = threading.Lock()
+        self._entries: dict[Hashable, tuple[float, Any]] = {}
+        self._computing: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> tuple[Any, float]:
+        """(the result for `key`, its age in seconds): computed now, or kept from a computation within the ttl."""
+        with self._lock:
+            gate = self._computing.setdefault(key, threading.Lock())
+        with gate:  # one computation per key at a time; the others wait here, then find it kept
+            with self._lock:
+                kept = self._entries.get(key)
+            if kept is not None and self.clock() - kept[0] < self.ttl_seconds:
+                return kept[1], self.clock() - kept[0]
+            result = compute()
+            with self._lock:
+                self._entries = {key: (self.clock(), result)}  # only the newest key: artifacts change rarely
+            return result, 0.0
