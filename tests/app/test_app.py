@@ -88,8 +88,17 @@ def test_levels_over_time_show_spot_flip_walls_and_gamma_with_the_chosen_day():
                              "call_wall": 105.0, "put_wall": 95.0,
                              "gex_usd_per_pct": [1e9, 5e8, -2e8, -1e9]})  # fmt: skip
     fig = charts.levels_over_time(features, dates[2])
-    assert [trace.name for trace in fig.data] == ["spot", "gamma flip", "call wall", "put wall", "net dealer gamma"]
-    assert list(fig.data[-1].y) == [1.0, 0.5, -0.2, -1.0] and fig.data[-1].yaxis == "y2"  # bn USD, own panel
+    assert [trace.name for trace in fig.data] == [
+        "spot",
+        "gamma flip",
+        "call wall",
+        "put wall",
+        "long gamma",
+        "short gamma",
+    ]
+    long, short = fig.data[-2:]  # bn USD per 1 % move, in their own panel: long gamma up, short gamma down
+    assert list(long.y) == [1.0, 0.5, 0.0, 0.0] and list(short.y) == [0.0, 0.0, -0.2, -1.0]
+    assert long.yaxis == short.yaxis == "y2" and long.line.color != short.line.color
     chosen = [shape for shape in fig.layout.shapes if shape.name == charts.CHOSEN_DAY]
     assert len(chosen) == 2 and {shape.x0 for shape in chosen} == {"2024-01-03"}  # both panels
 
@@ -130,6 +139,10 @@ def test_metrics_table_has_every_metric_and_series(artifacts_root, small_cfg):
     from spyglass.backtest.metrics import METRICS
 
     assert len(table) == len(METRICS)
+    row = table.set_index("metric").loc
+    assert row["CAGR", "strategy (net)"].endswith("%") and row["Sharpe ratio", "buy & hold"].count(".") == 1
+    assert row["Break-even cost (bp per unit turnover)", "buy & hold"].endswith(" bp")
+    assert row["Longest drawdown (days)", "strategy (net)"].endswith(" days")
 
 
 def test_signal_and_empty_state(artifacts_root, small_cfg, tmp_path):
@@ -302,3 +315,36 @@ def test_refresh_presses_within_the_ttl_share_one_fetch(sharing_app_url, monkeyp
     assert len(calls) == 1  # three sessions, one fetch
     assert statuses[0].startswith("Scored 2014-12-31") and "reused" not in statuses[0]
     assert all("by another refresh, reused for 60 s" in status for status in statuses[1:])
+
+
+def test_twenty_concurrent_sessions_refreshing_share_one_fetch_and_memory_stays_bounded(sharing_app_url, monkeypatch):
+    """The load `benchmarks/bench_app.py` times (20 clients x 5 refreshes), as behaviour: every press answered,
+    one fetch for all of them, and the server's memory (this process) not growing with the presses."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from gradio_client import Client
+
+    import spyglass.app.main as app_main
+
+    def rss_mb() -> float:
+        line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmRSS:"))
+        return int(line.split()[1]) / 1024
+
+    calls = []
+    real = app_main.live_score
+    monkeypatch.setattr(app_main, "live_score", lambda *args: calls.append(1) or real(*args))
+    sessions = [Client(sharing_app_url, verbose=False) for _ in range(20)]
+
+    def press(client: Client) -> list[str]:
+        return [client.predict(api_name="/refresh")[-1] for _ in range(5)]
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(20) as pool:
+        list(pool.map(press, sessions))  # a first round: the server's buffers and caches fill
+        before = rss_mb()
+        statuses = [status for answers in pool.map(press, sessions) for status in answers]
+    assert len(statuses) == 100 and all(status.startswith("Scored 2014-12-31") for status in statuses)
+    assert len(calls) == 1 + int((time.monotonic() - started) // 60)  # 200 presses, one fetch a minute
+    assert rss_mb() - before < 100  # the second round of 100 presses keeps nothing per press

@@ -148,7 +148,8 @@ def test_a_hostile_date_is_shown_as_text_and_the_box_returns_to_a_snapshot(page)
     field.press("Control+a")
     field.press_sequentially("<img src=x onerror=window.hacked=1>")
     field.press("Enter")
-    page.wait_for_function("document.querySelector('#options-status').innerText.includes('is not a date')")
+    # the box then returns to the snapshot drawn, a change that asks the server nothing new: wait for its answer
+    page.wait_for_function("document.querySelector('#options-status').innerText.startsWith('‘<img')")
     status = page.inner_text("#options-status")
     assert status.startswith("‘<img src=x onerror=window.hacked=1>’ is not a date (YYYY-MM-DD); showing the latest")
     assert page.locator("#options-status img").count() == 0 and page.evaluate("window.hacked") is None
@@ -180,7 +181,7 @@ def choose(page, dropdown_id: str, typed: str) -> None:
 def test_options_tab_draws_the_chosen_snapshot_and_expiry(page, screenshot, artifacts_root, small_cfg):
     open_tab(page, "Options")
     page.wait_for_function("document.querySelector('#options-status').innerText.includes('Snapshot')")
-    drawn = (("term", 2), ("gex", 3), ("profile", 1), ("gex-by-expiry", 1), ("levels-history", 5), ("pcr", 2),
+    drawn = (("term", 2), ("gex", 3), ("profile", 1), ("gex-by-expiry", 1), ("levels-history", 6), ("pcr", 2),
              ("history", 3))  # fmt: skip
     for plot_id, expected in drawn:
         page.wait_for_selector(f"#{plot_id} .js-plotly-plot")
@@ -224,6 +225,31 @@ def test_clear_all_in_the_feature_picker_empties_the_chart(page):
     page.locator("#history-columns .remove-all").click()
     page.wait_for_function("document.querySelectorAll('#history .js-plotly-plot .trace').length === 0")
     assert page.locator("#history-columns .token").count() == 0
+
+
+def test_a_tab_is_built_when_first_opened_and_a_pick_sends_one_request(browser, app_url, monkeypatch):
+    import spyglass.app.main as app_main
+
+    built: list[str] = []
+    real = app_main.section_contents
+    monkeypatch.setattr(
+        app_main, "section_contents", lambda section, *args: built.append(section) or real(section, *args)
+    )
+    with opened(browser, app_url) as page:
+        page.wait_for_selector("#contributions .js-plotly-plot")
+        assert built == ["first_screen", "why"]  # the page load ships no hidden tab's figures
+        open_tab(page, "Options")
+        page.wait_for_function("document.querySelector('#options-status').innerText.startsWith('Snapshot')")
+        open_tab(page, "Signal")
+        open_tab(page, "Options")  # opened again: nothing rebuilt
+        assert built == ["first_screen", "why", "options"]
+        joins: list[str] = []
+        page.on("request", lambda request: joins.append(request.post_data) if "queue/join" in request.url else None)
+        choose(page, "expiry", "20")  # a mouse pick from the list
+        page.wait_for_timeout(1000)
+        choose(page, "snapshot", "2014-12-30")
+        page.wait_for_timeout(1000)
+        assert len(joins) == 2, joins  # one each (Gradio's `input` fires twice on a mouse pick: not used)
 
 
 def test_backtest_tab_shows_equity_drawdown_and_metrics(page, screenshot):
