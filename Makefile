@@ -60,8 +60,10 @@ bench: venv
 	$(BIN)/python benchmarks/bench_daily.py --out benchmarks/results/daily.json
 	$(BIN)/python benchmarks/bench_app.py --out benchmarks/results/app.json
 
+# glibc gives each serving thread its own malloc arena and keeps what they free: two arenas keep the app's
+# memory flat under many sessions (benchmarks/bench_app.py measures it).
 app: venv
-	$(BIN)/python -m spyglass.app.main
+	MALLOC_ARENA_MAX=2 $(BIN)/python -m spyglass.app.main
 
 # After `make run`: score the data's latest day with the saved models and record it in the signal journal.
 daily: venv
