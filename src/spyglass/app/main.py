@@ -148,7 +148,7 @@ def metrics_table(metrics: dict[str, Any]) -> pd.DataFrame:
 
 
 def snapshot_choices(store: Path) -> list[str]:
-    """Every snapshot date in the store, newest first (the dropdown filters as you type)."""
+    """Every snapshot date in the store, newest first (none before the store exists)."""
     return sorted((p.name.removeprefix("snapshot_date=") for p in store.glob("snapshot_date=*")), reverse=True)
 
 
@@ -214,7 +214,12 @@ def latest_levels(artifacts: Artifacts, cfg: dict) -> str:
     if row is not None and indices is not None and "vix_30d" in indices:
         same_day = indices.loc[pd.to_datetime(indices["date"]) == pd.Timestamp(row["date"]), "vix_30d"].dropna()
         vix = float(same_day.iloc[0]) if len(same_day) else None
-    return key_levels_markdown(row, vix, float(cfg["features"]["options"]["profile"]["range_pct"]))
+    return levels_markdown(row, vix, cfg)
+
+
+def levels_markdown(row: dict | None, vix_30d: float | None, cfg: dict) -> str:
+    """Key levels of an options features row, "no flip" meaning none within the configured profile range."""
+    return key_levels_markdown(row, vix_30d, float(cfg["features"]["options"]["profile"]["range_pct"]))
 
 
 def why_views(artifacts: Artifacts, cfg: dict, day: ScoredDay) -> tuple[str, Any]:
@@ -253,7 +258,7 @@ def section_contents(section: str, artifacts: Artifacts, store: Path, cfg: dict,
 
     if section == "first_screen":
         signal = latest_signal(artifacts)
-        choices = snapshot_choices(store) if store.exists() else []
+        choices = snapshot_choices(store)
         return {
             "provenance": provenance_markdown(cfg, signal.get("date"), choices[0] if choices else None, today),
             "signal": signal_markdown(signal),
@@ -265,7 +270,7 @@ def section_contents(section: str, artifacts: Artifacts, store: Path, cfg: dict,
             "", None)  # fmt: skip
         return {"why": why, "contributions": gr.update(value=explained, visible=explained is not None)}
     if section == "options":
-        choices = snapshot_choices(store) if store.exists() else []
+        choices = snapshot_choices(store)
         numeric = [c for c in features.columns if c != "date" and pd.api.types.is_numeric_dtype(features[c])
                    ] if has_features else []  # fmt: skip
         picked = [c for c in DEFAULT_HISTORY if c in numeric]
@@ -347,8 +352,7 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
         why, explained = why_views(artifacts, cfg, day)
         levels = gr.update()
         if day.options_row is not None and len(day.options_row):
-            levels = key_levels_markdown(day.options_row.iloc[-1].to_dict(), None,
-                                         float(cfg["features"]["options"]["profile"]["range_pct"]))  # fmt: skip
+            levels = levels_markdown(day.options_row.iloc[-1].to_dict(), None, cfg)
         tables = artifacts.tables
         allocation = charts.allocation_with_price(tables["allocations"], tables["prices"],
                                                   (day.date, day.sizing["allocation"]))  # fmt: skip
@@ -371,7 +375,7 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
 
     @shielded("Loading the snapshot", 8)
     def show_snapshot(snapshot: str | None, expiry: str | None = None) -> tuple:
-        choices = snapshot_choices(store) if store.exists() else []
+        choices = snapshot_choices(store)
         if not choices:
             return gr.update(), gr.update(choices=[]), None, None, None, None, None, "No option snapshots stored."
         shown, note = resolve_snapshot(snapshot or choices[0], choices)
