@@ -23,11 +23,20 @@ help:
 	@echo "make lint   - ruff"
 	@echo "make params - recompose params.yaml from conf/ (what 'dvc exp run' does)"
 
+# The locked set is installed with uv (bootstrapped into the venv with pip: seconds instead of minutes); where
+# uv cannot be installed, pip installs the same lock, slower, and says so.
+UV_VERSION := 0.13.8
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: python3.12 not found; install it or pass PYTHON=/path/to/python3.12" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	if $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"; then \
+		$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock && \
+		$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e . ; \
+	else \
+		echo "uv $(UV_VERSION) could not be installed: installing the lock with pip (a few minutes)"; \
+		$(BIN)/python -m pip install --quiet -r requirements.lock && \
+		$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . ; \
+	fi
 	touch $@
 
 venv: $(VENV)/.installed
@@ -77,7 +86,7 @@ params: venv
 	$(BIN)/python -m spyglass.config > params.yaml
 
 lock: venv
-	{ head -n 1 requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^spyglass'; } > requirements.lock.new
+	{ head -n 1 requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^spyglass\|^uv=='; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 
 clean:
