@@ -46,6 +46,9 @@ run: venv
 	@echo
 	@$(BIN)/python -m spyglass.backtest.report metrics/backtest.json metrics/ablation.json
 	@echo
+	@echo "Where the time went (seconds; timings/*.json, 'dvc metrics show'; a stage not rerun keeps its last time):"
+	@$(BIN)/python -m spyglass.timing
+	@echo
 	@echo "Results: metrics/*.json (backtest, models; 'dvc metrics show'), data/allocations.parquet (daily positions),"
 	@echo "         plots/*.csv (equity, drawdown, allocation; 'dvc plots show' renders them), data/ (all stage outputs)"
 

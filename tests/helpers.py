@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +74,7 @@ def run_stage_script(repo_root, monkeypatch, stage: str, overrides: list[str]) -
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.chdir(repo_root)
+    monkeypatch.setenv("SPYGLASS_TIMINGS_DIR", tempfile.mkdtemp(prefix="timings."))  # not the repo's timings/
     run_stage(module.main, overrides)
 
 

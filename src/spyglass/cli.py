@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 from spyglass.config import load_config
 from spyglass.errors import UserError
 from spyglass.runtime import numerics_pinned
+from spyglass.timing import timed_stage
 
 log = logging.getLogger("spyglass")
 
@@ -31,8 +32,9 @@ def run_stage(main: Callable[[DictConfig], None], argv: list[str] | None = None)
     warnings.filterwarnings("ignore", message="Objective did not converge")
     name = Path(inspect.getfile(main)).stem
     try:
-        cfg = load_config(sys.argv[1:] if argv is None else argv)
-        main(cfg)
+        with timed_stage(name):  # timings/<stage>.json, on success
+            cfg = load_config(sys.argv[1:] if argv is None else argv)
+            main(cfg)
     except USER_ERRORS as exc:
         log.error("%s failed: %s", name, exc)
         sys.exit(1)

@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from spyglass.timing import step
+
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
@@ -24,9 +26,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        yield tmp
-        tmp.chmod(0o666 & ~_umask())  # mkstemp creates 0600; give the file the permissions open() would
-        os.replace(tmp, target)
+        with step("write"):
+            yield tmp
+            tmp.chmod(0o666 & ~_umask())  # mkstemp creates 0600; give the file the permissions open() would
+            os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -76,7 +79,8 @@ def replace_dir(build: Callable[[Path], None], path: str | Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         staging.chmod(0o777 & ~_umask())
-        build(staging)
+        with step("write"):
+            build(staging)
         backup = target.with_name(f".{target.name}.old")
         if target.exists():
             shutil.rmtree(backup, ignore_errors=True)
@@ -109,4 +113,5 @@ def read_table(path: str | Path, schema: type) -> pd.DataFrame:
     source = Path(path)
     if not source.exists():
         raise FileNotFoundError(f"{source}: not found (run the stage that writes it first: `dvc repro`)")
-    return validate(pd.read_parquet(source), schema, source)
+    with step("load"):
+        return validate(pd.read_parquet(source), schema, source)

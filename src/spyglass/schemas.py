@@ -16,6 +16,7 @@ import polars as pl
 from pandera.typing import Series
 
 from spyglass.errors import DataError
+from spyglass.timing import step
 
 MAX_ROWS_LISTED = 5
 # Plausibility bounds: a finite value above these is a unit or parsing error (and inf or 1e308 would overflow
@@ -359,7 +360,8 @@ def validate[F: (pd.DataFrame, pl.DataFrame)](
     """Validate `frame` against a Pandera model; on failure raise DataValidationError naming what is wrong.
     `lines` (the file line of each row, for a frame read from a text file) makes the message cite lines."""
     try:
-        return schema.validate(frame, lazy=True)
+        with step("validate"):
+            return schema.validate(frame, lazy=True)
     except (pa.errors.SchemaErrors, pap.errors.SchemaErrors) as exc:
         raise DataValidationError(describe_failures(exc.failure_cases, frame, source, lines)) from None
 

@@ -71,6 +71,20 @@ def test_first_repro_runs_every_stage_and_outputs_meet_their_schemas(repo, first
     assert page.count("data:image/png;base64,") == 4 and "Hull Tactical competition score" in page
 
 
+def test_every_stage_records_where_its_time_went_outside_dvc_lock(repo, first_repro):
+    timings = {path.stem: json.loads(path.read_text()) for path in (repo / "timings").glob("*.json")}
+    assert set(timings) == set(STAGES)
+    for stage, report in timings.items():
+        steps = report["steps"]
+        assert report["start_up_seconds"] > 0 and report["run_seconds"] > 0, stage
+        assert sum(steps.values()) == pytest.approx(report["run_seconds"], abs=0.01), stage  # the steps add up
+    assert timings["fetch"]["steps"]["write"] > 0 and timings["train_base"]["steps"]["load"] > 0
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], repo).stdout)
+    listed = next(iter(shown.values()))["data"]
+    assert {f"timings/{stage}.json" for stage in STAGES} <= set(listed)  # dvc metrics show lists them
+    assert "timings" not in (repo / "dvc.lock").read_text()  # no stage's output: wall times never touch the lock
+
+
 def test_second_repro_runs_nothing(repo, first_repro):
     again = run(["dvc", "repro"], repo).stdout
     assert stages_run(again) == []
