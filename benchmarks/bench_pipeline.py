@@ -1,0 +1,50 @@
+"""Pipeline benchmark: `dvc repro --force` on the repo's own config (the outputs come out the same bytes), then
+each stage's start-up, run and steps from timings/*.json, against the bare interpreter's start-up measured in
+the same run (the floor every stage pays before its own imports).
+
+    python benchmarks/bench_pipeline.py [--out benchmarks/results/pipeline.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from timing import best_of, write_report
+
+from spyglass.timing import timings_dir
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="benchmarks/results/pipeline.json")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    subprocess.run(["dvc", "repro", "--force"], check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    bare = best_of(3, lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
+    stages = {path.stem: json.loads(path.read_text()) for path in sorted(Path(timings_dir()).glob("*.json"))}
+    start_up = sum(report["start_up_seconds"] or 0.0 for report in stages.values())
+    write_report(
+        {
+            "pipeline_seconds": round(wall, 1),
+            "target_seconds": 90.0,
+            "stages": {
+                name: {key: r[key] for key in ("start_up_seconds", "run_seconds", "steps")}
+                for name, r in stages.items()
+            },
+            "start_up_seconds_all_stages": round(start_up, 1),
+            "baseline": "the bare interpreter's start-up (python -c pass), best of 3, same run",
+            "bare_start_up_seconds": round(bare, 3),
+            "start_up_ratio_to_bare": round(start_up / len(stages) / bare, 1) if stages else None,
+        },
+        args.out,
+    )
+
+
+if __name__ == "__main__":
+    main()
