@@ -53,6 +53,11 @@ def _time_axis(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def _sign_colors(values: Iterable[float]) -> list[str]:
+    """Green for a value at or above zero (long gamma, a push up), red below."""
+    return [COLORS["calls"] if value >= 0 else COLORS["puts"] for value in values]
+
+
 def _mark_day(fig: go.Figure, day) -> go.Figure:
     """A vertical line at the chosen snapshot date on every panel of a time-series grid."""
     if day is not None:
@@ -154,7 +159,7 @@ def gex_by_expiry(by_expiry: pd.DataFrame, chosen=None) -> go.Figure:
     chosen = pd.Timestamp(chosen) if chosen is not None else None
     fig = go.Figure(go.Bar(
         x=expiry.dt.strftime("%Y-%m-%d"), y=gex, name="net dealer gamma",
-        marker={"color": [COLORS["calls"] if v >= 0 else COLORS["puts"] for v in gex],
+        marker={"color": _sign_colors(gex),
                 "line": {"width": [2.5 if e == chosen else 0 for e in expiry], "color": COLORS["net"]}},
         customdata=by_expiry["days_to_expiry"],
         hovertemplate="%{x} (%{customdata} d): %{y:+.2f} bn USD per 1 % move<extra></extra>",
@@ -247,7 +252,7 @@ def contributions(table: pd.DataFrame, prediction_bp: float, base_bp: float, day
     fig = go.Figure(
         go.Bar(
             x=rows["stack"], y=rows["label"], orientation="h", name="contribution",
-            marker_color=[COLORS["calls"] if v >= 0 else COLORS["puts"] for v in rows["stack"]],
+            marker_color=_sign_colors(rows["stack"]),
             hovertext=hover, hoverinfo="text",
         )
     )  # fmt: skip

@@ -136,20 +136,14 @@ class SharedResult:
 
     def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_seconds, self.clock = ttl_seconds, clock
-        self._lock = threading.Lock()
-        self._entries: dict[Hashable, tuple[float, Any]] = {}
-        self._computing: dict[Hashable, threading.Lock] = {}
+        self._gate = threading.Lock()  # one computation at a time; the others wait, then find it kept
+        self._kept: tuple[Hashable, float, Any] | None = None  # (key, when, result): only the newest key
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> tuple[Any, float]:
         """(the result for `key`, its age in seconds): computed now, or kept from a computation within the ttl."""
-        with self._lock:
-            gate = self._computing.setdefault(key, threading.Lock())
-        with gate:  # one computation per key at a time; the others wait here, then find it kept
-            with self._lock:
-                kept = self._entries.get(key)
-            if kept is not None and self.clock() - kept[0] < self.ttl_seconds:
-                return kept[1], self.clock() - kept[0]
+        with self._gate:
+            if self._kept is not None and self._kept[0] == key and self.clock() - self._kept[1] < self.ttl_seconds:
+                return self._kept[2], self.clock() - self._kept[1]
             result = compute()
-            with self._lock:
-                self._entries = {key: (self.clock(), result)}  # only the newest key: artifacts change rarely
+            self._kept = (key, self.clock(), result)
             return result, 0.0
