@@ -13,12 +13,13 @@ from spyglass.features.tables import read_feature_tables
 from spyglass.io import replace_dir, write_json, write_parquet, write_with
 from spyglass.models.registry import save_models
 from spyglass.models.training import base_model_predictions
-from spyglass.models.tuning import optimisation_history
+from spyglass.models.tuning import discard_file_storage, optimisation_history
 from spyglass.schemas import BaseOofSchema, FoldsSchema, TrialsSchema, validate
 
 
 def main(cfg: DictConfig) -> None:
     plain = to_plain(cfg)
+    discard_file_storage(plain["tuning"]["storage"])  # this run's studies start afresh
     training = base_model_predictions(read_feature_tables(plain["paths"]), plain)
     tier = training.frame.chain_tier
     log.info("train_base: %s", tier.reason)

@@ -7,6 +7,7 @@ import importlib
 import inspect
 import os
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sklearn.base import RegressorMixin
@@ -83,3 +84,17 @@ def build_estimator(
     if not impute_median:
         return model
     return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), model)
+
+
+@dataclass(frozen=True)
+class EstimatorBuilder:
+    """`build_estimator` for one learner, waiting for its params: a picklable callable (tuning's worker processes
+    receive it)."""
+
+    factory: str
+    seed: int
+    impute_median: bool = True
+    n_jobs: int = 1
+
+    def __call__(self, params: dict[str, Any]) -> RegressorMixin:
+        return build_estimator(self.factory, params, self.seed, self.impute_median, self.n_jobs)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spyglass.models.base import build_estimator
+from spyglass.models.base import EstimatorBuilder
 from spyglass.models.cv import Fold
 from spyglass.models.tuning import TuningSpec, tune
 
@@ -43,10 +43,7 @@ def _fit_with_params(
     spec: BaseModelSpec, tuning: TuningSpec | None, x: np.ndarray, y: np.ndarray, seed: int, fold_label: str
 ) -> tuple[Any, dict[str, Any], pd.DataFrame]:
     """Fit on (x, y), tuning first (on these rows only) when a search is configured."""
-
-    def build(params: dict[str, Any]) -> Any:
-        return build_estimator(spec.factory, params, seed, spec.impute_median, spec.n_jobs)
-
+    build = EstimatorBuilder(spec.factory, seed, spec.impute_median, spec.n_jobs)
     params, trials = dict(spec.params), pd.DataFrame()
     if tuning is not None and tuning.n_trials > 0 and spec.search_space:
         study = f"{spec.name}-{fold_label}"

@@ -63,15 +63,12 @@ def base_model_predictions(tables: FeatureTables, cfg: dict) -> BaseTraining:
     `cfg` needs the sections model, tuning, cv, features.imputation, features.options and seed.
     """
     frame = model_frame(tables, cfg)
-    cv, tuning_cfg = cfg["cv"], cfg["tuning"]
-    folds = outer_folds(len(frame.target), cv)
-    tuning = TuningSpec(
-        int(tuning_cfg["n_trials"]), int(cv["inner_folds"]), int(cv["gap"]), int(cv["embargo"]),
-        tuning_cfg["storage"], bool(tuning_cfg["prune"]),
-    )  # fmt: skip
+    tuning_cfg = cfg["tuning"]
+    folds = outer_folds(len(frame.target), cfg["cv"])
+    tuning = tuning_spec(cfg)
     tuned = {name: tuning for name in tuning_cfg["models"]}
-    oof, models, metrics = walk_forward_oof(frame, frame.feature_names, folds, base_model_specs(cfg), int(cfg["seed"]),
-                                            tuned)  # fmt: skip
+    specs = base_model_specs(cfg, tuning.n_workers)
+    oof, models, metrics = walk_forward_oof(frame, frame.feature_names, folds, specs, int(cfg["seed"]), tuned)
     trials = pd.concat([m.trials for m in models.values()], ignore_index=True)
     manifest = model_manifest(
         {name: m.final_params for name, m in models.items()},
@@ -90,10 +87,21 @@ def base_model_predictions(tables: FeatureTables, cfg: dict) -> BaseTraining:
     )
 
 
-def base_model_specs(cfg: dict) -> list[BaseModelSpec]:
-    """The base learners of cfg["model"] (factory, fixed params, search space; median imputation per config)."""
+def tuning_spec(cfg: dict) -> TuningSpec:
+    """The nested-tuning settings of a composed config (cfg["tuning"], inner folds from cfg["cv"]);
+    tuning.n_workers null means one per core."""
+    cv, tuning = cfg["cv"], cfg["tuning"]
+    return TuningSpec(
+        int(tuning["n_trials"]), int(cv["inner_folds"]), int(cv["gap"]), int(cv["embargo"]), tuning["storage"],
+        bool(tuning["prune"]), worker_count(tuning.get("n_workers", 1)),
+    )  # fmt: skip
+
+
+def base_model_specs(cfg: dict, tuning_workers: int = 1) -> list[BaseModelSpec]:
+    """The base learners of cfg["model"] (factory, fixed params, search space; median imputation per config),
+    the cores shared among `tuning_workers` processes."""
     impute = bool(cfg["features"]["imputation"]["median_in_fold"])
-    threads = worker_count(cfg.get("n_jobs"))
+    threads = max(worker_count(cfg.get("n_jobs")) // tuning_workers, 1)
     return [
         BaseModelSpec(name, model["factory"], model["params"], model.get("search_space", {}), impute, threads)
         for name, model in cfg["model"].items()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
+import multiprocessing
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,8 +52,11 @@ def walk_forward_errors(
 class TuningSpec:
     """Nested tuning settings (conf/tuning/); `n_trials == 0` means fixed params.
 
-    storage: an Optuna storage URL (sqlite file, or an RDB such as postgresql://...) or None for in-memory.
-    Studies are re-created on every run, so a re-run with the same seed repeats the same trials.
+    storage: where the studies live (`optuna_storage`): None in memory, a file path for Optuna's JournalStorage, or
+    an RDB URL (sqlite:///..., postgresql://...). Studies are re-created on every run, so a re-run with the same
+    seed and one worker repeats the same trials.
+    n_workers: processes running one study's trials at once (a storage other than memory is needed for more than
+    one). Parallel TPE is not deterministic: which trial sees which finished ones depends on timing.
     """
 
     n_trials: int
@@ -58,19 +65,98 @@ class TuningSpec:
     embargo: int
     storage: str | None = None
     prune: bool = True
+    n_workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.n_workers < 1:
+            raise ConfigError(f"tuning.n_workers must be at least 1, got {self.n_workers}")
+        if self.n_workers > 1 and not self.storage:
+            raise ConfigError("tuning.n_workers > 1 needs tuning.storage (a journal file or a database URL): worker "
+                              "processes cannot share an in-memory study")  # fmt: skip
+
+
+def optuna_storage(location: str | None) -> str | optuna.storages.BaseStorage | None:
+    """The Optuna storage of a configured location: None (in memory), an RDB URL as is (sqlite:///..., and with
+    SQLAlchemy 2.1 postgresql:// means psycopg 3), or a file path for a JournalStorage with a file backend (no
+    server, safe for processes on one machine and on NFS, per Optuna's docs)."""
+    if not location or "://" in location:
+        if location and location.startswith("sqlite:///"):  # a local file: make sure its folder exists
+            Path(location.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return location
+    Path(location).parent.mkdir(parents=True, exist_ok=True)
+    return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(location))
+
+
+def discard_file_storage(location: str | None) -> None:
+    """Remove a journal file (a path given as storage) before a run: the run re-creates its studies, and a journal
+    keeps every deleted study in its log, which only grows (and is replayed whenever it is opened). A database is
+    left alone: a team's studies live there."""
+    if location and "://" not in location:
+        Path(location).unlink(missing_ok=True)
+
+
+def _pruner(prune: bool) -> optuna.pruners.BasePruner:
+    return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1) if prune else optuna.pruners.NopPruner()
 
 
 def _fresh_study(name: str, storage: str | None, seed: int, prune: bool) -> optuna.Study:
-    if storage and storage.startswith("sqlite:///"):  # a local file: make sure its folder exists
-        Path(storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    if storage:
+    store = optuna_storage(storage)
+    if store is not None:
         with contextlib.suppress(KeyError):
-            optuna.delete_study(study_name=name, storage=storage)
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1) if prune else optuna.pruners.NopPruner()
+            optuna.delete_study(study_name=name, storage=store)
     return optuna.create_study(
-        study_name=name, storage=storage, direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=pruner,
+        study_name=name, storage=store, direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=_pruner(prune),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class InnerWalkForwardObjective:
+    """Optuna objective: the mean MSE over inner walk-forward folds of a model built from `base_params` and the
+    trial's draw. After each fold the running mean is reported, so a trial worse than the median of earlier
+    trials at the same fold can be pruned. Picklable (`build` too), so worker processes can run it."""
+
+    build: Callable[[dict[str, Any]], Any]
+    base_params: dict[str, Any]
+    space: dict[str, dict[str, Any]]
+    x: np.ndarray
+    y: np.ndarray
+    spec: TuningSpec
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        params = {**self.base_params, **suggest(trial, self.space)}
+        errors = []
+        folds = walk_forward_errors(lambda: self.build(params), self.x, self.y, self.spec.inner_folds,
+                                    self.spec.gap, self.spec.embargo)  # fmt: skip
+        for step, error in enumerate(folds):
+            errors.append(error)
+            trial.report(float(np.mean(errors)), step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return float(np.mean(errors))
+
+
+def _run_trials(storage: str, study_name: str, seed: int, prune: bool, n_trials: int, objective) -> None:
+    """One worker's share of a study's trials (in a worker process), its sampler seeded apart from the others'."""
+    study = optuna.load_study(study_name=study_name, storage=optuna_storage(storage),
+                              sampler=optuna.samplers.TPESampler(seed=seed), pruner=_pruner(prune))  # fmt: skip
+    study.optimize(objective, n_trials=n_trials)
+
+
+@functools.cache
+def _worker_pool(n_workers: int) -> ProcessPoolExecutor:
+    """Worker processes kept for the whole run (each imports the learners once), started with `spawn`: a forked
+    child of a process that already ran OpenMP (XGBoost, LightGBM) can hang."""
+    pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"))
+    atexit.register(pool.shutdown)
+    return pool
+
+
+def trial_quotas(n_trials: int, n_workers: int) -> list[int]:
+    """Each worker's number of trials: `n_trials` split as evenly as possible (so the study gets exactly
+    `n_trials`), workers with none left out."""
+    share, extra = divmod(n_trials, n_workers)
+    return [q for q in (share + (worker < extra) for worker in range(n_workers)) if q > 0]
 
 
 def tune(
@@ -85,24 +171,20 @@ def tune(
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Best params (base_params updated by the search) and the trials table, from these rows only.
 
-    Objective: the mean MSE over inner walk-forward folds. After each fold the running mean is reported, and a
-    trial worse than the median of earlier trials at the same fold is pruned.
+    The objective is `InnerWalkForwardObjective`. With `spec.n_workers` > 1 the trials run in that many worker
+    processes sharing the study through `spec.storage` (worker k's sampler seeded `seed + k`).
     """
     study = _fresh_study(study_name, spec.storage, seed, spec.prune)
-
-    def objective(trial: optuna.Trial) -> float:
-        params = {**base_params, **suggest(trial, space)}
-        errors = []
-        for step, error in enumerate(
-            walk_forward_errors(lambda: build(params), x, y, spec.inner_folds, spec.gap, spec.embargo)
-        ):
-            errors.append(error)
-            trial.report(float(np.mean(errors)), step)
-            if trial.should_prune():
-                raise optuna.TrialPruned()
-        return float(np.mean(errors))
-
-    study.optimize(objective, n_trials=spec.n_trials)
+    objective = InnerWalkForwardObjective(build, base_params, space, x, y, spec)
+    if spec.n_workers == 1:
+        study.optimize(objective, n_trials=spec.n_trials)
+    else:
+        pool = _worker_pool(spec.n_workers)
+        shares = [pool.submit(_run_trials, spec.storage, study_name, seed + worker, spec.prune, quota, objective)
+                  for worker, quota in enumerate(trial_quotas(spec.n_trials, spec.n_workers))]  # fmt: skip
+        for share in shares:
+            share.result()
+        study = optuna.load_study(study_name=study_name, storage=optuna_storage(spec.storage))
     trials = study.trials_dataframe(attrs=("number", "value", "state", "params"))
     return {**base_params, **study.best_params}, trials.assign(state=trials["state"].astype(str))
 
