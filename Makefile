@@ -71,6 +71,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_scoring.py --out benchmarks/results/scoring.json
 	$(BIN)/python benchmarks/bench_daily.py --out benchmarks/results/daily.json
 	$(BIN)/python benchmarks/bench_app.py --out benchmarks/results/app.json
+	$(BIN)/python benchmarks/bench_tuning.py --out benchmarks/results/tuning.json
 	$(BIN)/python benchmarks/bench_pipeline.py --out benchmarks/results/pipeline.json
 
 # glibc gives each serving thread its own malloc arena and keeps what they free: two arenas keep the app's
