@@ -18,8 +18,8 @@ help:
 	@echo "make run    - set up .venv and run the whole pipeline (dvc repro) on offline sample data"
 	@echo "make test   - set up .venv (and Debian's chromium for the app's browser test), run the full test suite"
 	@echo "make bench  - speed benchmarks (JSON in benchmarks/results/)"
-	@echo "make app    - serve the Gradio app on http://127.0.0.1:7860 (after make run)"
-	@echo "make daily  - score the latest day with the saved models and record it in the signal journal"
+	@echo "make app    - serve the Gradio app on http://127.0.0.1:7860 (after make run; TICKER=<name> picks one)"
+	@echo "make daily  - score each ticker's latest day with its saved models and record it in its journal"
 	@echo "make lint   - ruff"
 	@echo "make params - recompose params.yaml from conf/ (what 'dvc exp run' does)"
 
@@ -44,13 +44,13 @@ venv: $(VENV)/.installed
 run: venv
 	$(BIN)/dvc repro
 	@echo
-	@$(BIN)/python -m spyglass.backtest.report metrics/backtest.json metrics/ablation.json
+	@$(BIN)/python -m spyglass.backtest.report
 	@echo
 	@echo "Where the time went (seconds; timings/*.json, 'dvc metrics show'; a stage not rerun keeps its last time):"
 	@$(BIN)/python -m spyglass.timing
 	@echo
-	@echo "Results: metrics/*.json (backtest, models; 'dvc metrics show'), data/allocations.parquet (daily positions),"
-	@echo "         plots/*.csv (equity, drawdown, allocation; 'dvc plots show' renders them), data/ (all stage outputs)"
+	@echo "Results, per ticker under tickers/<name>/: metrics/*.json (backtest, models; 'dvc metrics show'),"
+	@echo "         data/allocations.parquet (daily positions), plots/*.csv ('dvc plots show'), data/ (all stage outputs)"
 
 # One pytest worker per core (pytest-xdist); a test file stays on one worker, so module fixtures are built once.
 test: venv browser
@@ -77,11 +77,12 @@ bench: venv
 # glibc gives each serving thread its own malloc arena and keeps what they free: two arenas keep the app's
 # memory flat under many sessions (benchmarks/bench_app.py measures it).
 app: venv
-	MALLOC_ARENA_MAX=2 $(BIN)/python -m spyglass.app.main
+	MALLOC_ARENA_MAX=2 $(BIN)/python -m spyglass.app.main $(if $(TICKER),--ticker $(TICKER))
 
-# After `make run`: score the data's latest day with the saved models and record it in the signal journal.
+# After `make run`: score each ticker's latest day with its saved models and record it in its signal journal
+# (TICKER=<name> for one ticker of the portfolio).
 daily: venv
-	$(BIN)/python -m spyglass.daily
+	$(BIN)/python -m spyglass.daily $(if $(TICKER),--ticker $(TICKER))
 
 lint: venv
 	$(BIN)/ruff check src stages tests benchmarks

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from timing import best_of, write_report
 
-from spyglass.config import compose, load_config, to_plain
+from spyglass.config import load_config, to_plain
 from spyglass.daily import run_daily
 
 
@@ -39,7 +39,7 @@ def main() -> None:
         new_process()  # the first run: records the day (numba's cache is warm after `make run`)
         cold_process = best_of(3, new_process)
         start_up = best_of(3, lambda: subprocess.run([sys.executable, "-c", "import spyglass.daily"], check=True))
-        cfg = to_plain(compose(overrides))
+        cfg = to_plain(load_config(overrides))
         run_daily(cfg)
         in_process = best_of(3, lambda: run_daily(cfg))
     write_report(

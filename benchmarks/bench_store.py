@@ -15,7 +15,7 @@ import pandas as pd
 import polars as pl
 from timing import write_report
 
-from spyglass.config import compose, to_plain
+from spyglass.config import compose, select_ticker, to_plain
 from spyglass.data import load_market_data, snapshot_provenance
 from spyglass.data.store import partition_files, read_snapshots, scan_snapshots, write_snapshots
 
@@ -32,7 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="benchmarks/results/store.json")
     args = parser.parse_args()
-    cfg = to_plain(compose(["data.start=2016-01-04", "data.end=2018-12-31"], CONF))
+    cfg = select_ticker(to_plain(compose(["data.start=2016-01-04", "data.end=2018-12-31"], CONF)))
     chains = load_market_data(cfg["data"], cfg["seed"]).chains
     last_year = chains["snapshot_date"].unique().sort()[-252:]
     year = chains.filter(pl.col("snapshot_date").is_in(last_year.implode()))

@@ -17,7 +17,7 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 import pandas as pd
 import pytest
 
-from spyglass.config import compose, to_plain
+from spyglass.config import compose, select_ticker, to_plain
 from spyglass.data import load_market_data
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -89,8 +89,8 @@ def spx_quotedata() -> Path:
 
 @pytest.fixture(scope="session")
 def small_cfg() -> dict:
-    """The composed config (plain dicts) with SMALL_OVERRIDES applied."""
-    return to_plain(compose(SMALL_OVERRIDES, REPO_ROOT / "conf"))
+    """The composed config (plain dicts) with SMALL_OVERRIDES applied, narrowed to its (only) ticker."""
+    return select_ticker(to_plain(compose(SMALL_OVERRIDES, REPO_ROOT / "conf")))
 
 
 @pytest.fixture(scope="session")

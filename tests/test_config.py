@@ -11,7 +11,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from conftest import REPO_ROOT
-from spyglass.config import compose, composed_yaml, load_config, to_plain
+from spyglass.config import compose, composed_yaml, load_config, select_ticker, split_tickers, to_plain
 from spyglass.models.base import build_estimator
 from spyglass.strategy.allocation import SIZING_METHODS
 
@@ -61,9 +61,41 @@ def test_experiment_debug_preset_shortens_the_run(repo_root):
 
 def test_load_config_reads_params_yaml_without_overrides_and_composes_with_them(repo_root, tmp_path):
     params = tmp_path / "params.yaml"
-    params.write_text("seed: 7\n")
+    params.write_text("seed: 7\ndata: {source: sample}\nportfolio: {A: {ticker: AAA}}\npaths: {prices: p.parquet}\n")
     assert load_config([], params, repo_root / "conf").seed == 7
     assert load_config(["seed=9"], params, repo_root / "conf").seed == 9
+
+
+def test_a_ticker_of_the_portfolio_gets_its_settings_and_its_own_paths(repo_root, tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text(
+        "data: {source: sample, dividend_yield: 0.01}\n"
+        "portfolio: {A: {ticker: AAA}, B: {ticker: BBB, dividend_yield: 0.02}}\n"
+        "paths: {prices: data/raw/prices.parquet, snapshot_archive: archive/options}\n"
+        "tuning: {storage: data/models/optuna.journal}\n"
+    )
+    first = load_config([], params, repo_root / "conf")
+    assert (first.data.name, first.data.ticker, first.data.dividend_yield) == ("A", "AAA", 0.01)
+    second = load_config([], params, repo_root / "conf", ticker="B")
+    assert (second.data.ticker, second.data.dividend_yield) == ("BBB", 0.02)
+    assert second.paths.prices == "tickers/B/data/raw/prices.parquet"
+    assert second.paths.snapshot_archive == "archive/options/B"  # the archive folder always exists (DVC dep)
+    assert second.tuning.storage == "tickers/B/data/models/optuna.journal"  # a journal file is the ticker's own
+    with pytest.raises(ValueError, match="'C' is not in the portfolio; its entries: A, B"):
+        load_config([], params, repo_root / "conf", ticker="C")
+
+
+def test_ticker_flags_are_told_apart_from_hydra_overrides():
+    assert split_tickers(["--ticker", "QQQ", "seed=3", "--ticker=IWM"]) == (["QQQ", "IWM"], ["seed=3"])
+    assert split_tickers(["data=synthetic"]) == ([], ["data=synthetic"])
+
+
+def test_every_source_has_a_portfolio_and_the_sample_offers_two_indices(repo_root):
+    for source in ("sample", "synthetic", "yfinance", "csv", "kaggle", "cboe"):
+        cfg = to_plain(compose([f"data={source}"], repo_root / "conf"))
+        assert cfg["portfolio"] and all("ticker" in entry for entry in cfg["portfolio"].values()), source
+    both = to_plain(compose(['+portfolio.IXIC.ticker="^IXIC"'], repo_root / "conf"))
+    assert {name: e["ticker"] for name, e in both["portfolio"].items()} == {"GSPC": "^GSPC", "IXIC": "^IXIC"}
 
 
 def test_config_module_prints_the_composition(repo_root):
@@ -147,7 +179,8 @@ def build_features(cfg: dict, market) -> int:
 
 
 def build_paths(cfg: dict, market) -> int:
-    roots = ("data/", "metrics", "plots", "reports", "archive/")
+    name = cfg["data"]["name"]
+    roots = (*(f"tickers/{name}/{root}" for root in ("data/", "metrics", "plots", "reports")), "archive/")
     assert all(str(path).startswith(roots) for path in cfg["paths"].values()), cfg["paths"]
     return len(cfg["paths"])
 
@@ -163,7 +196,7 @@ OFFLINE_SOURCES = ["sample", "synthetic"]  # csv, kaggle and yfinance need files
     + [("data", source) for source in OFFLINE_SOURCES],
 )
 def test_every_config_option_builds_something_real(repo_root, synthetic_market, group, option):
-    cfg = to_plain(compose([f"{group}={option}"], repo_root / "conf"))
+    cfg = select_ticker(to_plain(compose([f"{group}={option}"], repo_root / "conf")))
     builder = build_market if group == "data" else BUILDERS[group]
     built = builder(cfg, synthetic_market)
     if (group, option) == ("tuning", "none"):

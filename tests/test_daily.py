@@ -38,7 +38,7 @@ def test_two_runs_the_same_day_leave_the_first_record(root, small_cfg):
     assert row["as_of"] == pd.Timestamp("2014-12-31") and row["staleness_days"] == 0
     assert row["source"] == "synthetic" and set(row["feature_tiers"].split(",")) == {"technical", "index", "chain"}
     assert set(json.loads(row["models"])) == {"elasticnet", "xgboost", "lightgbm"}
-    assert json.loads((root / "metrics" / "journal.json").read_text())["days_recorded"] == 1
+    assert json.loads((root / small_cfg["paths"]["metrics_dir"] / "journal.json").read_text())["days_recorded"] == 1
 
 
 def test_the_days_position_is_get_allocations_over_the_walk_forward_record(
@@ -93,11 +93,11 @@ def test_models_that_do_not_fit_todays_features_record_nothing(root, small_cfg):
 
 def test_the_command_prints_the_signal_and_the_record(root, repo_root, small_cfg, monkeypatch, capsys):
     from conftest import SMALL_OVERRIDES
-    from helpers import stage_paths
 
-    monkeypatch.chdir(repo_root)
-    main([*SMALL_OVERRIDES, *stage_paths(root)])
-    main([*SMALL_OVERRIDES, *stage_paths(root)])
+    shutil.copytree(repo_root / "conf", root / "conf")  # a repository laid out as the pipeline leaves it
+    monkeypatch.chdir(root)
+    main(SMALL_OVERRIDES)
+    main(["--ticker", "SYNTH", *SMALL_OVERRIDES])
     printed = capsys.readouterr().out
     assert "2014-12-31 (synthetic" in printed and "allocation" in printed and "predicted excess return" in printed
     assert "journal: recorded" in printed and "journal: rerun (the first record of this day is kept)" in printed
@@ -164,9 +164,9 @@ def test_no_network_or_a_rate_limit_is_one_line_and_changes_nothing(root, small_
 def compose_yahoo(small_cfg: dict, tmp_path) -> dict:
     """small_cfg with the live Yahoo source (no waits between retries) and an empty store and archive of its own."""
     from conftest import REPO_ROOT
-    from spyglass.config import compose, to_plain
+    from spyglass.config import compose, select_ticker, to_plain
 
-    data = to_plain(compose(["data=yfinance", "data.retry.base_delay=0.0"], REPO_ROOT / "conf"))["data"]
+    data = select_ticker(to_plain(compose(["data=yfinance", "data.retry.base_delay=0.0"], REPO_ROOT / "conf")))["data"]
     paths = small_cfg["paths"] | {"options_store": f"{tmp_path}/options", "snapshot_archive": f"{tmp_path}/archive"}
     return small_cfg | {"data": data, "paths": paths}
 
@@ -178,7 +178,8 @@ def test_a_simulated_source_as_fetched_is_read_back_not_simulated_again(root, sm
 
     loaded = run_daily(small_cfg, root, AFTER_CLOSE).row  # no fetch.json: simulated through the source
     (root / small_cfg["paths"]["journal"]).unlink()
-    write_json({"data_hash": data_hash(small_cfg), "description": "synthetic"}, root / "metrics" / "fetch.json")
+    fetch_json = root / small_cfg["paths"]["metrics_dir"] / "fetch.json"
+    write_json({"data_hash": data_hash(small_cfg), "description": "synthetic"}, fetch_json)
     monkeypatch.setattr(intake, "load_market_data", lambda *a: pytest.fail("simulated again"))
     stored = run_daily(small_cfg, root, AFTER_CLOSE).row
     assert stored["as_of"] == loaded["as_of"]

@@ -55,7 +55,7 @@ def run_fetch_stage(repo_root, monkeypatch, tmp_path, client):
             "checks.min_rows=20",  # the recordings hold 30 bars
             f"paths.prices={tmp_path}/prices.parquet",
             f"paths.options_store={tmp_path}/options",
-            f"paths.snapshot_archive={tmp_path}/archive",
+            f"paths.snapshot_archive={tmp_path}/archive",  # SPY's part of it: archive/SPY
             f"paths.extra_features={tmp_path}/extra.parquet",
             f"paths.vol_indices={tmp_path}/vol_indices.parquet",
             f"paths.data_quality_png={tmp_path}/quality.png",
@@ -81,8 +81,8 @@ def test_fetch_appends_a_day_and_a_failed_fetch_changes_nothing(repo_root, monke
     yesterday = history_frame(30, end=TODAY - pd.offsets.BDay(1))
     run_fetch_stage(repo_root, monkeypatch, tmp_path, RecordedYahoo(history=yesterday))
     first = stored_files(tmp_path)
-    assert len(snapshot_dates(tmp_path / "archive")) == 1
-    assert snapshot_dates(tmp_path / "options") == snapshot_dates(tmp_path / "archive")  # the store mirrors it
+    assert len(snapshot_dates(tmp_path / "archive" / "SPY")) == 1
+    assert snapshot_dates(tmp_path / "options") == snapshot_dates(tmp_path / "archive" / "SPY")  # the store mirrors it
 
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
         down = RecordedYahoo(history_errors=[ConnectionError("no route")] * 9, expiries=())
@@ -96,9 +96,9 @@ def test_fetch_appends_a_day_and_a_failed_fetch_changes_nothing(repo_root, monke
 
     run_fetch_stage(repo_root, monkeypatch, tmp_path, RecordedYahoo(history=history_frame(31)))  # the next day
     after = stored_files(tmp_path)
-    assert len(snapshot_dates(tmp_path / "archive")) == 2
-    assert snapshot_dates(tmp_path / "options") == snapshot_dates(tmp_path / "archive")
-    old_partition = next(p for p in first if "archive/snapshot_date=" in str(p))
+    assert len(snapshot_dates(tmp_path / "archive" / "SPY")) == 2
+    assert snapshot_dates(tmp_path / "options") == snapshot_dates(tmp_path / "archive" / "SPY")
+    old_partition = next(p for p in first if "archive/SPY/snapshot_date=" in str(p))
     assert after[old_partition] == first[old_partition]
 
 
@@ -113,7 +113,7 @@ def test_when_the_bars_fail_the_chains_that_arrived_are_stored_and_nothing_else_
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
         run_fetch_stage(repo_root, monkeypatch, tmp_path, RecordedYahoo(history_errors=[ConnectionError("reset")] * 9))
     assert "the option chains arrived and were stored" in caplog.text
-    dates = snapshot_dates(tmp_path / "archive")
+    dates = snapshot_dates(tmp_path / "archive" / "SPY")
     assert f"snapshot_date={market_today():%Y-%m-%d}" in dates and len(dates) == 2
     assert len(snapshot_dates(tmp_path / "options")) == 1  # the store is mirrored after a good fetch only
     assert (tmp_path / "prices.parquet").read_bytes() == prices_before

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from spyglass.config import load_config
+from spyglass.config import load_config, split_tickers
 from spyglass.errors import UserError
 from spyglass.runtime import numerics_pinned
 from spyglass.timing import timed_stage
@@ -23,7 +23,8 @@ USER_ERRORS = (UserError, FileNotFoundError)
 
 
 def run_stage(main: Callable[[DictConfig], None], argv: list[str] | None = None) -> None:
-    """Load the config (Hydra overrides from argv, else params.yaml) and run `main`; exit 1 on a user error."""
+    """Load the config (`--ticker NAME` picks the portfolio entry, the first by default; Hydra overrides from
+    argv, else params.yaml) and run `main`; exit 1 on a user error."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if not numerics_pinned():
         raise RuntimeError("numpy was imported before spyglass: import spyglass first (see spyglass.runtime)")
@@ -31,9 +32,14 @@ def run_stage(main: Callable[[DictConfig], None], argv: list[str] | None = None)
     # (sklearn's ConvergenceWarning, matched by its text so the shell needn't import sklearn).
     warnings.filterwarnings("ignore", message="Objective did not converge")
     name = Path(inspect.getfile(main)).stem
+    tickers, overrides = split_tickers(sys.argv[1:] if argv is None else argv)
+    if len(tickers) > 1:
+        raise SystemExit(f"{name}: one --ticker at a time (got {', '.join(tickers)})")
+    ticker = tickers[0] if tickers else None
     try:
-        with timed_stage(name):  # timings/<stage>.json, on success
-            cfg = load_config(sys.argv[1:] if argv is None else argv)
+        with timed_stage(name) as clock:  # timings/<stage>@<ticker>.json, on success
+            cfg = load_config(overrides, ticker=ticker)
+            clock.stage = f"{name}@{cfg.data.name}"
             main(cfg)
     except USER_ERRORS as exc:
         log.error("%s failed: %s", name, exc)

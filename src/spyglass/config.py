@@ -5,6 +5,7 @@ Library functions never read config files; only stage scripts call this module.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import sys
 from pathlib import Path
@@ -34,15 +35,65 @@ def compose(overrides: list[str] | None = None, config_dir: str | Path = "conf")
         raise ConfigError(f"config overrides {list(overrides or [])}: {explanation}") from None
 
 
+TICKERS_DIR = "tickers"  # each portfolio entry's outputs: tickers/<name>/<path> (dvc.yaml's foreach says the same)
+
+
+def in_ticker_folder(path: str, name: str) -> str:
+    """A workspace path of portfolio entry `name`: under tickers/<name>/ (an absolute path, given by hand, stays
+    as it is)."""
+    return path if Path(path).is_absolute() else f"{TICKERS_DIR}/{name}/{path}"
+
+
+def ticker_paths(paths: dict[str, str], name: str) -> dict[str, str]:
+    """Every configured path for portfolio entry `name`, in its folder (`in_ticker_folder`), except the snapshot
+    archive, which is <snapshot_archive>/<name>: the fetch stages depend on the whole archive folder, which DVC
+    needs to exist before a new ticker's first run (archive/ always does; tickers/<new>/ does not)."""
+    placed = {key: in_ticker_folder(path, name) for key, path in paths.items()}
+    if "snapshot_archive" in paths:
+        placed["snapshot_archive"] = f"{paths['snapshot_archive']}/{name}"
+    return placed
+
+
+def select_ticker(cfg: dict, name: str | None = None) -> dict:
+    """The config of one pipeline of the portfolio (a plain composed config): `data` with entry `name`'s settings
+    merged in (its ticker at least) and `data.name` set to it, the paths of `ticker_paths` (and a journal file
+    given as tuning.storage in the ticker's folder). Without a name, the portfolio's first entry."""
+    portfolio = cfg.get("portfolio") or {}
+    if not portfolio:
+        raise ConfigError("the portfolio is empty: list at least one ticker under `portfolio` (conf/portfolio/)")
+    name = name or next(iter(portfolio))
+    if name not in portfolio:
+        raise ConfigError(f"{name!r} is not in the portfolio; its entries: {', '.join(portfolio)}")
+    entry = portfolio[name] or {}
+    if "ticker" not in entry:
+        raise ConfigError(f"portfolio entry {name!r} names no ticker (portfolio.{name}.ticker)")
+    selected = {**cfg, "data": {**cfg["data"], **entry, "name": name}, "paths": ticker_paths(cfg["paths"], name)}
+    storage = (cfg.get("tuning") or {}).get("storage")
+    if storage and "://" not in storage:  # a journal file is the ticker's own too (a database URL is shared)
+        selected["tuning"] = {**cfg["tuning"], "storage": in_ticker_folder(storage, name)}
+    return selected
+
+
+def split_tickers(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(the portfolio entries named by `--ticker NAME`, in order, none if not given; the other arguments: Hydra
+    overrides)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--ticker", action="append", default=[])
+    known, overrides = parser.parse_known_args(argv)
+    return known.ticker, overrides
+
+
 def load_config(
     overrides: list[str] | None = None,
     params_path: str | Path = "params.yaml",
     config_dir: str | Path = "conf",
+    ticker: str | None = None,
 ) -> DictConfig:
-    """Config for a stage: params.yaml when there are no overrides (the DVC path), else a fresh composition."""
-    if not overrides and Path(params_path).exists():
-        return OmegaConf.load(params_path)
-    return compose(overrides, config_dir)
+    """Config for a stage, narrowed to one ticker of the portfolio (`select_ticker`; the first without one):
+    params.yaml when there are no overrides (the DVC path), else a fresh composition."""
+    composed = OmegaConf.load(params_path) if not overrides and Path(params_path).exists() else compose(
+        overrides, config_dir)  # fmt: skip
+    return OmegaConf.create(select_ticker(to_plain(composed), ticker))
 
 
 def config_hash(cfg: dict) -> str:

@@ -154,8 +154,11 @@ def summary_text(result: DailyRun) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m spyglass.daily [overrides]`: one run from the repository root; one-line errors, exit 1."""
+    """`python -m spyglass.daily [--ticker NAME ...] [overrides]`: one run per ticker of the portfolio (every
+    entry unless some are named), from the repository root; one-line errors. A failed ticker does not stop the
+    others; the exit status is 1 if any failed."""
     from spyglass.cli import log, run_stage
+    from spyglass.config import load_config, split_tickers
 
     def daily(cfg) -> None:
         result = run_daily(to_plain(cfg))
@@ -163,7 +166,17 @@ def main(argv: list[str] | None = None) -> None:
             log.info("daily: %s %s", result.status, f"{result.row['as_of']:%Y-%m-%d}")
         print(summary_text(result))
 
-    run_stage(daily, sys.argv[1:] if argv is None else argv)
+    names, overrides = split_tickers(sys.argv[1:] if argv is None else argv)
+    failed = []
+    for name in names or list(load_config(overrides).portfolio):
+        try:
+            run_stage(daily, ["--ticker", name, *overrides])
+        except SystemExit as exc:
+            if exc.code:
+                failed.append(name)
+    if failed:
+        log.error("daily: failed for %s", ", ".join(failed))
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -121,12 +121,17 @@ def timing_table(directory: Path | None = None) -> str:
         return f"no stage timings in {directory}/ yet (run the pipeline)"
     order = ["fetch", "options_features", "ta_features", "train_base", "train_meta", "allocate", "ablation",
              "backtest"]  # fmt: skip
-    reports.sort(key=lambda r: (order.index(r["stage"]) if r["stage"] in order else len(order), r["stage"]))
-    lines = [f"{'stage':<18}{'start-up':>10}{'run':>9}  recorded (UTC)        steps (s)"]
+
+    def place(report: dict) -> tuple:  # by ticker (stage@ticker), then in pipeline order
+        stage, _, ticker = report["stage"].partition("@")
+        return ticker, order.index(stage) if stage in order else len(order), stage
+
+    reports.sort(key=place)
+    lines = [f"{'stage':<24}{'start-up':>10}{'run':>9}  recorded (UTC)        steps (s)"]
     for r in reports:
         start_up = "" if r["start_up_seconds"] is None else f"{r['start_up_seconds']:.1f}"
         steps = ", ".join(f"{name} {seconds:.1f}" for name, seconds in r["steps"].items())
-        lines.append(f"{r['stage']:<18}{start_up:>10}{r['run_seconds']:>9.1f}  {r['recorded']:<22}{steps}")
+        lines.append(f"{r['stage']:<24}{start_up:>10}{r['run_seconds']:>9.1f}  {r['recorded']:<22}{steps}")
     return "\n".join(lines)
 
 

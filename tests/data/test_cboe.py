@@ -136,7 +136,7 @@ def test_the_fetch_stage_files_a_good_file_and_a_bad_one_changes_nothing(repo_ro
                  "checks.min_rows=20", *stage_paths(out)]  # fmt: skip
     run_stage_script(repo_root, monkeypatch, "fetch", overrides)
     before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-    assert any("archive/options/snapshot_date=2023-03-01" in str(p) for p in before)
+    assert any("archive/options/SPX/snapshot_date=2023-03-01" in str(p) for p in before)  # the ticker's part
     write(tmp_path, [ROW, ROW.rsplit(",", 3)[0]])
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exit_info:
         run_stage_script(repo_root, monkeypatch, "fetch", overrides)

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 import yaml
 
-from spyglass.config import compose, to_plain
+from spyglass.config import compose, select_ticker, to_plain
 from spyglass.data import load_market_data
 from spyglass.data.chain_calibration import calibrate, location
 from spyglass.data.simulated import with_simulated_chains
@@ -42,7 +42,7 @@ def test_location_of_a_normal_sample_is_its_center_and_sd():
 @pytest.fixture(scope="module")
 def sample_features() -> pd.DataFrame:
     """The options features of the default sample data's simulated chains (what `make run` trains on)."""
-    cfg = to_plain(compose([]))
+    cfg = select_ticker(to_plain(compose([])))
     market = load_market_data(cfg["data"], cfg["seed"])
     features, _ = options_feature_table(market.chains, cfg["data"], cfg["features"]["options"])
     return features.assign(date=pd.to_datetime(features["date"]))

@@ -9,20 +9,25 @@ import pytest
 
 from spyglass.data import load_market_data
 from spyglass.data.chain_simulator import nice_step
-from spyglass.data.sample import sp500_bars
+from spyglass.data.sample import arch_bars
 from spyglass.schemas import OptionChainSchema, PricesSchema, validate
 
 
-def test_sample_bars_are_the_real_sp500_history():
-    bars = sp500_bars()
-    assert len(bars) == 5031
-    assert bars["date"].iloc[0] == pd.Timestamp("1999-01-04")
-    assert bars["date"].iloc[-1] == pd.Timestamp("2018-12-31")
-    validate(bars, PricesSchema, "arch sp500")
+def test_sample_bars_are_the_real_sp500_and_nasdaq_histories():
+    sp500, nasdaq = arch_bars("^GSPC"), arch_bars("^IXIC")
+    for bars in (sp500, nasdaq):
+        assert len(bars) == 5031
+        assert bars["date"].iloc[0] == pd.Timestamp("1999-01-04")
+        assert bars["date"].iloc[-1] == pd.Timestamp("2018-12-31")
+        validate(bars, PricesSchema, "arch bars")
+    assert sp500["close"].iloc[-1] == pytest.approx(2506.85, abs=0.01)  # the S&P 500 and the NASDAQ Composite
+    assert nasdaq["close"].iloc[-1] == pytest.approx(6635.28, abs=0.01)  # closed 2018 at these levels
+    with pytest.raises(ValueError, match="no bars for 'SPY'; it ships \\^GSPC, \\^IXIC"):
+        arch_bars("SPY")
 
 
 def test_sample_provider_windows_bars_and_simulates_chains_after_calibration(small_cfg):
-    data_cfg = {**small_cfg["data"], "source": "sample", "start": "2006-01-03", "end": "2009-06-30"}
+    data_cfg = {**small_cfg["data"], "source": "sample", "ticker": "^GSPC", "start": "2006-01-03", "end": "2009-06-30"}
     market = load_market_data(data_cfg, seed=1)
     assert market.prices["date"].min() >= pd.Timestamp("2006-01-03")
     assert market.prices["date"].max() <= pd.Timestamp("2009-06-30")

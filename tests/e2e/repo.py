@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from spyglass.config import composed_yaml
@@ -56,3 +58,21 @@ def copy_repo(repo_root: Path, work: Path, overrides: list[str]) -> Path:
 def set_params(work: Path, overrides: list[str]) -> None:
     """Recompose params.yaml with Hydra overrides (what `dvc exp run -S` does)."""
     (work / "params.yaml").write_text(composed_yaml(overrides, work / "conf"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
+    """Return once `process` (a server) listens on 127.0.0.1:`port`; fail if it exits or takes over 30 s."""
+    for _ in range(300):
+        if process.poll() is not None:
+            raise AssertionError(f"{what} exited with {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not listen on port {port} within 30 s")

@@ -27,7 +27,8 @@ from spyglass.schemas import (
 pytestmark = pytest.mark.slow
 
 OVERRIDES = ["experiment=debug"]
-STAGES = ["fetch", "options_features", "ta_features", "train_base", "ablation", "train_meta", "allocate", "backtest"]
+STAGES = [f"{stage}@GSPC" for stage in ("fetch", "options_features", "ta_features", "train_base", "ablation",
+                                          "train_meta", "allocate", "backtest")]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -42,32 +43,32 @@ def first_repro(repo) -> str:
 
 def test_first_repro_runs_every_stage_and_outputs_meet_their_schemas(repo, first_repro):
     assert stages_run(first_repro) == STAGES
-    read_table(repo / "data/raw/prices.parquet", PricesSchema)
-    assert read_snapshots(repo / "data/raw/options").height > 0
-    options = read_table(repo / "data/features/options.parquet", OptionsFeaturesSchema)
-    read_table(repo / "data/features/ta.parquet", TechnicalFeaturesSchema)
-    read_table(repo / "data/predictions/folds.parquet", FoldsSchema)
-    base = read_table(repo / "data/predictions/base_oof.parquet", BaseOofSchema)
+    read_table(repo / "tickers/GSPC/data/raw/prices.parquet", PricesSchema)
+    assert read_snapshots(repo / "tickers/GSPC/data/raw/options").height > 0
+    options = read_table(repo / "tickers/GSPC/data/features/options.parquet", OptionsFeaturesSchema)
+    read_table(repo / "tickers/GSPC/data/features/ta.parquet", TechnicalFeaturesSchema)
+    read_table(repo / "tickers/GSPC/data/predictions/folds.parquet", FoldsSchema)
+    base = read_table(repo / "tickers/GSPC/data/predictions/base_oof.parquet", BaseOofSchema)
     assert {"pred_elasticnet", "pred_xgboost", "pred_lightgbm"} <= set(base.columns)
-    meta = read_table(repo / "data/predictions/meta_oof.parquet", MetaOofSchema)
-    allocations = read_table(repo / "data/allocations.parquet", AllocationsSchema)
-    daily = read_table(repo / "data/backtest/daily.parquet", BacktestDailySchema)
+    meta = read_table(repo / "tickers/GSPC/data/predictions/meta_oof.parquet", MetaOofSchema)
+    allocations = read_table(repo / "tickers/GSPC/data/allocations.parquet", AllocationsSchema)
+    daily = read_table(repo / "tickers/GSPC/data/backtest/daily.parquet", BacktestDailySchema)
     assert allocations["allocation"].between(0, 2).all()
     assert options["date"].min() <= meta["date"].min() and meta["date"].max() == pd.Timestamp("2008-12-31")
     assert daily["date"].iloc[-1] == pd.Timestamp("2008-12-31")
 
-    metrics = json.loads((repo / "metrics/backtest.json").read_text())
+    metrics = json.loads((repo / "tickers/GSPC/metrics/backtest.json").read_text())
     for side in ("strategy", "strategy_gross", "buy_and_hold"):
         assert {"sharpe", "cagr", "max_drawdown", "turnover"} <= set(metrics[side])
     assert metrics["strategy"]["cagr"] <= metrics["strategy_gross"]["cagr"]
-    manifest = json.loads((repo / "data/models/base/manifest.json").read_text())
+    manifest = json.loads((repo / "tickers/GSPC/data/models/base/manifest.json").read_text())
     assert manifest["features"] and set(manifest["models"]) == {"elasticnet", "xgboost", "lightgbm"}
-    stack = json.loads((repo / "data/models/meta_manifest.json").read_text())
+    stack = json.loads((repo / "tickers/GSPC/data/models/meta_manifest.json").read_text())
     assert stack["inputs"] == [c for c in base.columns if c.startswith("pred_")]
     for plot in ("equity", "drawdown", "allocation", "rolling_sharpe"):
-        assert len(pd.read_csv(repo / f"plots/{plot}.csv")) > 100
+        assert len(pd.read_csv(repo / f"tickers/GSPC/plots/{plot}.csv")) > 100
     assert {"strategy", "vol_target", "buy_and_hold"} <= set(metrics)
-    page = (repo / "reports/tearsheet.html").read_text()
+    page = (repo / "tickers/GSPC/reports/tearsheet.html").read_text()
     assert page.count("data:image/png;base64,") == 4 and "Hull Tactical competition score" in page
 
 
@@ -78,7 +79,7 @@ def test_every_stage_records_where_its_time_went_outside_dvc_lock(repo, first_re
         steps = report["steps"]
         assert report["start_up_seconds"] > 0 and report["run_seconds"] > 0, stage
         assert sum(steps.values()) == pytest.approx(report["run_seconds"], abs=0.01), stage  # the steps add up
-    assert timings["fetch"]["steps"]["write"] > 0 and timings["train_base"]["steps"]["load"] > 0
+    assert timings["fetch@GSPC"]["steps"]["write"] > 0 and timings["train_base@GSPC"]["steps"]["load"] > 0
     shown = json.loads(run(["dvc", "metrics", "show", "--json"], repo).stdout)
     listed = next(iter(shown.values()))["data"]
     assert {f"timings/{stage}.json" for stage in STAGES} <= set(listed)  # dvc metrics show lists them
@@ -93,18 +94,19 @@ def test_second_repro_runs_nothing(repo, first_repro):
 
 def test_rerunning_the_options_stage_on_the_same_store_gives_the_same_bytes(repo, first_repro):
     lock = (repo / "dvc.lock").read_text()
-    run(["dvc", "repro", "--force", "--single-item", "options_features"], repo)
+    run(["dvc", "repro", "--force", "--single-item", "options_features@GSPC"], repo)
     assert (repo / "dvc.lock").read_text() == lock  # every output hashes as before
 
 
 def test_bad_prices_fail_with_a_clear_message_and_keep_earlier_outputs(repo, first_repro):
-    ta_path, prices_path = repo / "data/features/ta.parquet", repo / "data/raw/prices.parquet"
+    ta_path = repo / "tickers/GSPC/data/features/ta.parquet"
+    prices_path = repo / "tickers/GSPC/data/raw/prices.parquet"
     before, good_prices = ta_path.read_bytes(), prices_path.read_bytes()
     prices = pd.read_parquet(prices_path)
     prices.loc[100, "close"] = -1.0
     prices.loc[200, "adj_close"] = np.nan
     write_parquet(prices, prices_path)
-    failed = run(["dvc", "repro", "--single-item", "ta_features"], repo, check=False)
+    failed = run(["dvc", "repro", "--single-item", "ta_features@GSPC"], repo, check=False)
     assert failed.returncode != 0
     log = failed.stdout + failed.stderr
     assert "data/raw/prices.parquet" in log
@@ -128,7 +130,7 @@ def test_a_stage_script_run_by_hand_accepts_hydra_overrides(repo, first_repro):
         repo,
     )
     by_hand = read_table(out, TechnicalFeaturesSchema)
-    pipeline = pd.read_parquet(repo / "data/features/ta.parquet")
+    pipeline = pd.read_parquet(repo / "tickers/GSPC/data/features/ta.parquet")
     assert not np.allclose(by_hand["rsi"].iloc[-50:], pipeline["rsi"].iloc[-50:])
 
 
@@ -137,8 +139,8 @@ def test_an_allocation_change_by_dvc_exp_run_reruns_only_downstream_stages_and_i
     run(["git", "commit", "-qm", "baseline", "--allow-empty"], repo)
     ran = run(["dvc", "exp", "run", "-n", "lev125", "-S", "experiment=debug", "-S", "allocation.max_position=1.25"],
               repo).stdout  # fmt: skip
-    assert stages_run(ran) == ["ablation", "allocate", "backtest"]  # the ablation sizes positions too
-    assert pd.read_parquet(repo / "data/allocations.parquet")["allocation"].max() <= 1.25
+    assert stages_run(ran) == ["ablation@GSPC", "allocate@GSPC", "backtest@GSPC"]  # the ablation sizes positions too
+    assert pd.read_parquet(repo / "tickers/GSPC/data/allocations.parquet")["allocation"].max() <= 1.25
     shown = json.loads(run(["dvc", "exp", "show", "--json"], repo).stdout)
     text = json.dumps(shown)
     assert "lev125" in text and "metrics/backtest.json" in text
@@ -150,7 +152,8 @@ def test_dvc_commands_leave_the_signal_journal_and_the_archive_alone(repo, first
     checkout never roll them back or remove them."""
     printed = run([sys.executable, "-m", "spyglass.daily", *OVERRIDES], repo).stdout
     assert "2008-12-31 (sample ^GSPC" in printed and "journal: recorded" in printed
-    kept = [repo / "data/journal/signals.parquet", repo / "metrics/journal.json", repo / "archive/README.md"]
+    outputs = repo / "tickers/GSPC"
+    kept = [outputs / "data/journal/signals.parquet", outputs / "metrics/journal.json", repo / "archive/README.md"]
     before = {path: path.read_bytes() for path in kept}
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "before the journal's checks", "--allow-empty"], repo)
@@ -158,7 +161,7 @@ def test_dvc_commands_leave_the_signal_journal_and_the_archive_alone(repo, first
     def unchanged(after: str) -> None:
         assert {path: path.read_bytes() for path in kept} == before, f"changed by {after}"
 
-    allocations = repo / "data/allocations.parquet"
+    allocations = repo / "tickers/GSPC/data/allocations.parquet"
     run(["dvc", "repro"], repo)
     unchanged("dvc repro")
     baseline = allocations.read_bytes()

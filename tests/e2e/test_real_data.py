@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from e2e.repo import SMALL, copy_repo, run, set_params, stages_run
-from spyglass.config import compose, to_plain
+from spyglass.config import compose, select_ticker, to_plain
 from spyglass.data import load_market_data, snapshot_provenance
 from spyglass.data.store import partition_files, partition_path, partition_provenance, read_snapshots, replace_store
 from spyglass.data.yahoo_replay import ReplayClient, chain_dir, write_chain_answer, write_history
@@ -43,7 +43,7 @@ def replay_overrides(replay_dir: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def sample():
     """The sample source's bars and simulated chains, the material recordings are made of."""
-    cfg = to_plain(compose(["data=sample"]))
+    cfg = select_ticker(to_plain(compose(["data=sample"])))
     return load_market_data(cfg["data"], cfg["seed"]), cfg
 
 
@@ -96,43 +96,43 @@ def repo(tmp_path_factory, repo_root, recordings) -> Path:
 
 
 def metrics(repo: Path, name: str) -> dict:
-    return json.loads((repo / "metrics" / f"{name}.json").read_text())
+    return json.loads((repo / "tickers/SPY/metrics" / f"{name}.json").read_text())
 
 
 def store(repo: Path) -> dict[Path, bytes]:
-    return {path: path.read_bytes() for path in partition_files(repo / "data/raw/options")}
+    return {path: path.read_bytes() for path in partition_files(repo / "tickers/SPY/data/raw/options")}
 
 
 def test_a_twenty_years_of_bars_indices_and_one_snapshot_train_and_allocate_the_last_day(repo):
     done = run(["dvc", "repro"], repo)
     output = done.stdout + done.stderr
-    assert "backtest" in stages_run(output) and "ablation" in stages_run(output)
-    allocations = read_table(repo / "data/allocations.parquet", AllocationsSchema)
+    assert "backtest@SPY" in stages_run(output) and "ablation@SPY" in stages_run(output)
+    allocations = read_table(repo / "tickers/SPY/data/allocations.parquet", AllocationsSchema)
     assert allocations["date"].iloc[-1] == pd.Timestamp(LAST)
     chain_tier = metrics(repo, "train_base")["chain_features"]
     assert chain_tier["included"] is False and chain_tier["covered_rows"] == 1
     assert chain_tier["model_rows"] > 4500  # 20 years of rows, not one
     assert "chain-snapshot features left out: snapshots cover 1 of" in output
-    manifest = json.loads((repo / "data/models/base/manifest.json").read_text())
+    manifest = json.loads((repo / "tickers/SPY/data/models/base/manifest.json").read_text())
     assert {"vix_level", "vrp_30d", "vix_z_252d"} <= set(manifest["features"])
     assert manifest["feature_tiers"]["chain"] == [] and "pcr_oi" not in manifest["features"]
     fetch = metrics(repo, "fetch")
     assert fetch["vol_index_columns"] == ["vix_30d"] and fetch["vol_indices"]["^VIX3M"].startswith("left out")
-    options = read_table(repo / "data/features/options.parquet", OptionsFeaturesSchema)
+    options = read_table(repo / "tickers/SPY/data/features/options.parquet", OptionsFeaturesSchema)
     assert options["date"].tolist() == [pd.Timestamp(LAST)]  # the snapshot is still computed, shown, journalled
-    index_features = read_table(repo / "data/features/vol_index.parquet", VolIndexFeaturesSchema)
+    index_features = read_table(repo / "tickers/SPY/data/features/vol_index.parquet", VolIndexFeaturesSchema)
     assert index_features["date"].iloc[0] < pd.Timestamp("2000-06-01")
     ablation = metrics(repo, "ablation")
     assert set(ablation["sets"]) == {"technical", "technical+index", "technical+index+chain"}
     assert "skipped" in ablation["sets"]["technical+index+chain"] and "sharpe_net" in ablation["sets"]["technical"]
-    assert "Does options data pay?" in (repo / "reports/tearsheet.html").read_text()
+    assert "Does options data pay?" in (repo / "tickers/SPY/reports/tearsheet.html").read_text()
 
 
 def test_d_a_same_day_refetch_with_fewer_expiries_keeps_the_fuller_partition(repo, recordings):
-    path = partition_path(repo / "data/raw/options", LAST)
+    path = partition_path(repo / "tickers/SPY/data/raw/options", LAST)
     before = path.read_bytes()
     set_params(repo, replay_overrides(recordings["fewer"]))
-    run(["dvc", "repro", "--single-item", "fetch"], repo)
+    run(["dvc", "repro", "--single-item", "fetch@SPY"], repo)
     assert path.read_bytes() == before
     kept = metrics(repo, "fetch")["snapshots_kept"]
     assert list(kept) == [f"{LAST}"] and "fetch brought fewer" in kept[f"{LAST}"]
@@ -141,7 +141,7 @@ def test_d_a_same_day_refetch_with_fewer_expiries_keeps_the_fuller_partition(rep
 def test_e_yahoo_quirks_end_as_described(repo, recordings, sample):
     market, _ = sample
     set_params(repo, replay_overrides(recordings["quirks"]))
-    run(["dvc", "repro", "--single-item", "fetch"], repo)
+    run(["dvc", "repro", "--single-item", "fetch@SPY"], repo)
     fetch = metrics(repo, "fetch")
     assert fetch["bars_dropped"] == ["2019-01-02"] and len(fetch["volumes_filled"]) == 1
     day = fetch["chains"][f"{QUIRK_DAY}"]
@@ -152,11 +152,11 @@ def test_e_yahoo_quirks_end_as_described(repo, recordings, sample):
     assert day["expiries_listed"] == recorded["expiry"].n_unique() + 1  # one of them listed twice
     assert day["expiries_wanted"] == within  # ... and fetched once
     assert list(day["expiries_skipped"].values()) == ["answer lacks column(s) ['openInterest']"]
-    stored = pl.read_parquet(partition_path(repo / "data/raw/options", QUIRK_DAY))
+    stored = pl.read_parquet(partition_path(repo / "tickers/SPY/data/raw/options", QUIRK_DAY))
     assert stored["expiry"].n_unique() == within - 1  # the expiry without openInterest is skipped
     close = market.prices.set_index("date")["close"][pd.Timestamp(QUIRK_DAY)]
     assert stored["underlying_price"].unique().to_list() == [pytest.approx(close)]  # no quote: the last close
-    assert partition_provenance(partition_path(repo / "data/raw/options", QUIRK_DAY)).ticker == "SPY"
+    assert partition_provenance(partition_path(repo / "tickers/SPY/data/raw/options", QUIRK_DAY)).ticker == "SPY"
 
 
 def test_c_simulated_snapshots_and_real_ones_are_never_mixed(repo, sample, tmp_path):
@@ -167,7 +167,9 @@ def test_c_simulated_snapshots_and_real_ones_are_never_mixed(repo, sample, tmp_p
     prices, chains = tmp_path / "bars.csv", tmp_path / "chains.csv"
     market.prices.to_csv(prices, index=False)
     market.chains.filter(pl.col("snapshot_date") == LAST).write_csv(chains)
-    before = {path: path.read_bytes() for path in [*partition_files(simulated), repo / "data/raw/prices.parquet"]}
+    before = {
+        path: path.read_bytes() for path in [*partition_files(simulated), repo / "tickers/SPY/data/raw/prices.parquet"]
+    }
     failed = run(
         ["python", "stages/fetch.py", "data=csv", f"data.prices_path={prices}", f"data.chains_path={chains}",
          f"paths.options_store={simulated}"],
@@ -185,17 +187,17 @@ def test_c_simulated_snapshots_and_real_ones_are_never_mixed(repo, sample, tmp_p
 def test_b_two_years_of_daily_snapshots_bring_chain_features_into_the_model(repo, recordings):
     set_params(repo, replay_overrides(recordings["two_years"]))
     run(["dvc", "repro"], repo)
-    assert len(read_snapshots(repo / "data/raw/options")["snapshot_date"].unique()) == 600
+    assert len(read_snapshots(repo / "tickers/SPY/data/raw/options")["snapshot_date"].unique()) == 600
     chain_tier = metrics(repo, "train_base")["chain_features"]
     assert chain_tier["included"] is True and chain_tier["covered_rows"] >= 504
-    manifest = json.loads((repo / "data/models/base/manifest.json").read_text())
+    manifest = json.loads((repo / "tickers/SPY/data/models/base/manifest.json").read_text())
     assert "pcr_oi" in manifest["features"] and "vix_level" in manifest["features"]
     ablation = metrics(repo, "ablation")["sets"]
     assert (
         "sharpe_net" in ablation["technical+index+chain"]
         and ablation["technical+index+chain"]["features"] > (ablation["technical+index"]["features"])
     )
-    allocations = read_table(repo / "data/allocations.parquet", AllocationsSchema)
+    allocations = read_table(repo / "tickers/SPY/data/allocations.parquet", AllocationsSchema)
     assert allocations["date"].iloc[-1] == pd.Timestamp(LAST)
 
 
@@ -205,7 +207,7 @@ def test_f_daily_runs_over_replayed_days_record_one_row_each_file_the_chains_and
     archive, and `dvc status` seeing the new days (a weekly `dvc repro` retrains)."""
     market, _ = sample
     days = ReplayClient(recordings["daily"]).recorded_days("SPY")
-    archive = repo / "archive/options"
+    archive = repo / "archive/options/SPY"
     filed_before = {path: path.read_bytes() for path in partition_files(archive)}
     assert "Data and pipelines are up to date" in run(["dvc", "status"], repo).stdout
     daily = [sys.executable, "-m", "spyglass.daily", *replay_overrides(recordings["daily"])]
@@ -216,7 +218,7 @@ def test_f_daily_runs_over_replayed_days_record_one_row_each_file_the_chains_and
     assert "journal: rerun" in run([*daily, f"data.end={days[-1]}"], repo).stdout
     assert {path: path.read_bytes() for path in partition_files(archive)} == filed  # a rerun files nothing new
 
-    journal = read_journal(repo / "data/journal/signals.parquet")
+    journal = read_journal(repo / "tickers/SPY/data/journal/signals.parquet")
     assert [d.date() for d in journal["as_of"]] == days and journal["reruns"].tolist() == [0, 0, 1]
     close = market.prices.set_index("date")["adj_close"]
     for i in range(2):
@@ -228,6 +230,8 @@ def test_f_daily_runs_over_replayed_days_record_one_row_each_file_the_chains_and
 
     assert {path: filed[path] for path in filed_before} == filed_before  # earlier days untouched
     assert sorted(set(filed) - set(filed_before)) == [partition_path(archive, day) for day in days]
-    assert store(repo) == {repo / "data/raw/options" / path.relative_to(archive): data for path, data in filed.items()}
-    status = run(["dvc", "status", "fetch"], repo).stdout
+    assert store(repo) == {
+        repo / "tickers/SPY/data/raw/options" / path.relative_to(archive): data for path, data in filed.items()
+    }
+    status = run(["dvc", "status", "fetch@SPY"], repo).stdout
     assert "changed deps" in status and re.search(r"modified:\s+archive\n", status)

@@ -7,39 +7,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from e2e.repo import copy_repo, run, stages_run
+from e2e.repo import copy_repo, free_port, run, stages_run, wait_for_port
 from spyglass.models.registry import model_fingerprints
 
 pytestmark = pytest.mark.slow
 
 ACCESS_KEY, SECRET_KEY = "spyglass-team", "not-a-real-secret"
 BUCKET = "spyglass"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
-    for _ in range(300):
-        if process.poll() is not None:
-            raise AssertionError(f"{what} exited with {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not listen on port {port} within 30 s")
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +76,7 @@ def pulled(tmp_path_factory, pushed) -> Path:
 
 
 def fingerprints(repo: Path) -> dict[str, str]:
-    base = repo / "data/models/base"
+    base = repo / "tickers/GSPC/data/models/base"
     return model_fingerprints(base, json.loads((base / "manifest.json").read_text()))
 
 
@@ -103,8 +84,10 @@ def test_a_fresh_clone_pulls_every_output_and_has_nothing_to_rerun(pushed, pulle
     assert "up to date" in run(["dvc", "status"], pulled).stdout
     assert stages_run(run(["dvc", "repro"], pulled).stdout) == []  # nothing retrained
     assert fingerprints(pulled) == fingerprints(pushed)
-    stored = sorted(p.relative_to(pushed) for p in (pushed / "data/raw/options").rglob("*.parquet"))
-    assert stored and stored == sorted(p.relative_to(pulled) for p in (pulled / "data/raw/options").rglob("*.parquet"))
+    stored = sorted(p.relative_to(pushed) for p in (pushed / "tickers/GSPC/data/raw/options").rglob("*.parquet"))
+    assert stored and stored == sorted(
+        p.relative_to(pulled) for p in (pulled / "tickers/GSPC/data/raw/options").rglob("*.parquet")
+    )
 
 
 def test_the_app_serves_the_pulled_models(pulled):
@@ -126,9 +109,9 @@ def test_the_app_serves_the_pulled_models(pulled):
 
 
 def test_the_daily_run_scores_with_the_pulled_models(pulled):
-    models_before = {p: p.stat().st_mtime_ns for p in (pulled / "data/models").rglob("*") if p.is_file()}
+    models_before = {p: p.stat().st_mtime_ns for p in (pulled / "tickers/GSPC/data/models").rglob("*") if p.is_file()}
     printed = run([sys.executable, "-m", "spyglass.daily"], pulled).stdout
     assert "allocation" in printed.lower()
-    assert (pulled / "data/journal/signals.parquet").exists()
+    assert (pulled / "tickers/GSPC/data/journal/signals.parquet").exists()
     assert {p: p.stat().st_mtime_ns for p in models_before} == models_before  # scored, never retrained
     assert "up to date" in run(["dvc", "status"], pulled).stdout

@@ -79,13 +79,14 @@ def test_two_workers_tune_on_postgresql_and_the_best_params_reach_the_manifest(s
     tables = FeatureTables(small_run.ta, small_run.options, vol_index=small_run.vol_index)
     training = base_model_predictions(tables, cfg)
 
-    studies = {s.study_name: s for s in optuna.get_all_study_summaries(url) if s.study_name.startswith("elasticnet-")}
+    prefix = f"{cfg['data']['name']}/elasticnet-"  # the ticker's own studies in a database others share
+    studies = {s.study_name for s in optuna.get_all_study_summaries(url) if s.study_name.startswith(prefix)}
     folds = [*sorted(str(f) for f in training.folds["fold"]), "final"]
-    assert sorted(studies) == sorted(f"elasticnet-{fold}" for fold in folds)
+    assert sorted(studies) == sorted(f"{prefix}{fold}" for fold in folds)
     for name in studies:
         recorded = optuna.load_study(study_name=name, storage=url).trials_dataframe(attrs=("number", "state"))
         assert_each_trial_once(recorded.assign(state=recorded["state"].astype(str)), n_trials)
-        stage_rows = training.trials[training.trials["fold"] == name.removeprefix("elasticnet-")]
+        stage_rows = training.trials[training.trials["fold"] == name.removeprefix(prefix)]
         assert sorted(stage_rows["number"]) == list(range(n_trials))  # the stage's table is the database's
-    final = optuna.load_study(study_name="elasticnet-final", storage=url)
+    final = optuna.load_study(study_name=f"{prefix}final", storage=url)
     assert training.manifest["models"]["elasticnet"]["params"].items() >= final.best_params.items()

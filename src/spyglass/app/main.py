@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -398,7 +399,7 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
 
     empty = f"**{EMPTY_STATE}**"
     with gr.Blocks(title="spyglass") as app:
-        gr.Markdown(f"# spyglass — {escaped(cfg['data']['ticker'])}")
+        gr.Markdown(f"# spyglass — {escaped(cfg['data']['ticker'])}")  # the ticker of `--ticker`
         provenance = gr.Markdown(elem_id="provenance")
         page_status = gr.Markdown(elem_id="page-status")
         opened = gr.State(frozenset())  # the tabs this session has filled
@@ -476,11 +477,13 @@ def build_app(cfg: dict, root: str | Path = ".") -> gr.Blocks:
 
 
 def main() -> None:
-    """Serve the app for the composed config (params.yaml) on 127.0.0.1:7860."""
-    from spyglass.config import load_config, to_plain
+    """Serve the app for one ticker of the portfolio (`--ticker NAME`, else the first; params.yaml, or Hydra
+    overrides) on 127.0.0.1:7860 (or $SPYGLASS_PORT)."""
+    from spyglass.config import load_config, split_tickers, to_plain
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    cfg = to_plain(load_config())
+    tickers, overrides = split_tickers(sys.argv[1:])
+    cfg = to_plain(load_config(overrides, ticker=tickers[0] if tickers else None))
     build_app(cfg).launch(server_name="127.0.0.1", server_port=int(os.environ.get("SPYGLASS_PORT", 7860)),
                           show_error=False)  # fmt: skip
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -145,13 +147,23 @@ def _cell(value: float) -> str:
     return f"{'n/a':>18}" if np.isnan(value) else f"{value:>18.4f}"
 
 
-if __name__ == "__main__":
+def print_reports(tickers: list[str]) -> None:
+    """The backtest summary and the feature-set comparison of each named portfolio entry (default: all of
+    params.yaml's portfolio), from its metrics files."""
     import json
+
+    from spyglass.config import load_config
+
+    cfg = load_config()
+    for name in tickers or list(cfg.portfolio):
+        metrics_dir = Path(load_config(ticker=name).paths.metrics_dir)
+        print(f"== {name} ({cfg.portfolio[name].ticker})")
+        print(format_summary(json.loads((metrics_dir / "backtest.json").read_text())))
+        if (metrics_dir / "ablation.json").exists():
+            print("\n" + format_ablation(json.loads((metrics_dir / "ablation.json").read_text())))
+
+
+if __name__ == "__main__":
     import sys
 
-    path = sys.argv[1] if len(sys.argv) > 1 else "metrics/backtest.json"
-    with open(path) as handle:
-        print(format_summary(json.load(handle)))
-    for extra in sys.argv[2:]:  # e.g. metrics/ablation.json
-        with open(extra) as handle:
-            print("\n" + format_ablation(json.load(handle)))
+    print_reports(sys.argv[1:])

@@ -46,7 +46,7 @@ def _fit_with_params(
     build = EstimatorBuilder(spec.factory, seed, spec.impute_median, spec.n_jobs)
     params, trials = dict(spec.params), pd.DataFrame()
     if tuning is not None and tuning.n_trials > 0 and spec.search_space:
-        study = f"{spec.name}-{fold_label}"
+        study = tuning.study_name(spec.name, fold_label)
         params, trials = tune(build, spec.params, spec.search_space, x, y, tuning, seed, study)
         trials = trials.assign(model=spec.name, fold=fold_label)
     return build(params).fit(x, y), params, trials

@@ -88,12 +88,12 @@ def base_model_predictions(tables: FeatureTables, cfg: dict) -> BaseTraining:
 
 
 def tuning_spec(cfg: dict) -> TuningSpec:
-    """The nested-tuning settings of a composed config (cfg["tuning"], inner folds from cfg["cv"]);
-    tuning.n_workers null means one per core."""
+    """The nested-tuning settings of a composed config (cfg["tuning"], inner folds from cfg["cv"], studies named
+    under the ticker's name, data.name); tuning.n_workers null means one per core."""
     cv, tuning = cfg["cv"], cfg["tuning"]
     return TuningSpec(
         int(tuning["n_trials"]), int(cv["inner_folds"]), int(cv["gap"]), int(cv["embargo"]), tuning["storage"],
-        bool(tuning["prune"]), worker_count(tuning.get("n_workers", 1)),
+        bool(tuning["prune"]), worker_count(tuning.get("n_workers", 1)), cfg["data"].get("name", ""),
     )  # fmt: skip
 
 

@@ -57,6 +57,7 @@ class TuningSpec:
     seed and one worker repeats the same trials.
     n_workers: processes running one study's trials at once (a storage other than memory is needed for more than
     one). Parallel TPE is not deterministic: which trial sees which finished ones depends on timing.
+    namespace: the ticker's name in a portfolio, so that its studies are its own in a shared storage.
     """
 
     n_trials: int
@@ -66,6 +67,11 @@ class TuningSpec:
     storage: str | None = None
     prune: bool = True
     n_workers: int = 1
+    namespace: str = ""  # prefixes study names: tickers sharing one database never touch each other's studies
+
+    def study_name(self, model: str, fold: str) -> str:
+        """The study of one model in one walk-forward window ("final": the live refit), e.g. "GSPC/xgboost-3"."""
+        return f"{self.namespace}/{model}-{fold}" if self.namespace else f"{model}-{fold}"
 
     def __post_init__(self) -> None:
         if self.n_workers < 1:
