@@ -202,6 +202,19 @@ def test_volume_z_score_and_obv_flow(bars, features):
     assert_matches(features["obv_flow_21d"], trailing(signed, 21, np.sum) / trailing(volume, 21, np.sum))
 
 
+def test_a_day_without_reported_volume_takes_the_day_befores(bars):
+    """Real bars report a volume of 0 now and then (the NASDAQ Composite on 2015-05-12 and 2018-01-09 in arch's
+    history): a missing report, not a day without trading. It takes the day before's volume, as a missing volume
+    from Yahoo does, instead of leaving the volume features undefined for a whole window."""
+    gap = bars.copy()
+    gap.loc[200, "volume"] = 0.0
+    filled = bars.copy()
+    filled.loc[200, "volume"] = bars.loc[199, "volume"]
+    with_gap, expected = technical_features(gap, CFG), technical_features(filled, CFG)
+    assert with_gap["volume_z"].iloc[100:].notna().all()
+    pd.testing.assert_series_equal(with_gap["volume_z"], expected["volume_z"])
+
+
 def test_every_feature_has_a_known_value_test(features):
     checked = {
         "sma_ratio_10d", "sma_ratio_50d", "ema_ratio_12d", "macd_pct", "macd_signal_pct", "macd_hist_pct",

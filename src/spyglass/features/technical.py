@@ -98,10 +98,11 @@ def volatility(bars: pd.DataFrame, cfg: dict) -> dict[str, pd.Series]:
 @feature_group("volume")
 def volume(bars: pd.DataFrame, cfg: dict) -> dict[str, pd.Series]:
     """z-score of log volume over a window; on-balance-volume flow: OBV change over n days divided by the
-    volume traded in them (between -1 and 1)."""
+    volume traded in them (between -1 and 1). A day reported without volume (0: a missing report) takes the
+    day before's, as a missing volume from Yahoo does."""
     if not cfg["use_volume"]:
         return {}
-    traded = bars["volume"].where(bars["volume"] > 0)
+    traded = bars["volume"].where(bars["volume"] > 0).ffill()
     log_volume = np.log(traded)
     rolling = log_volume.rolling(cfg["volume_zscore_window"])
     out = {"volume_z": (log_volume - rolling.mean()) / rolling.std()}
