@@ -54,6 +54,11 @@ def ticker_paths(paths: dict[str, str], name: str) -> dict[str, str]:
     return placed
 
 
+def is_file_storage(location: str | None) -> bool:
+    """Whether a tuning.storage names a file (Optuna's JournalStorage) rather than a database URL or nothing."""
+    return bool(location) and "://" not in location
+
+
 def select_ticker(cfg: dict, name: str | None = None) -> dict:
     """The config of one pipeline of the portfolio (a plain composed config): `data` with entry `name`'s settings
     merged in (its ticker at least) and `data.name` set to it, the paths of `ticker_paths` (and a journal file
@@ -69,7 +74,7 @@ def select_ticker(cfg: dict, name: str | None = None) -> dict:
         raise ConfigError(f"portfolio entry {name!r} names no ticker (portfolio.{name}.ticker)")
     selected = {**cfg, "data": {**cfg["data"], **entry, "name": name}, "paths": ticker_paths(cfg["paths"], name)}
     storage = (cfg.get("tuning") or {}).get("storage")
-    if storage and "://" not in storage:  # a journal file is the ticker's own too (a database URL is shared)
+    if is_file_storage(storage):  # a journal file is the ticker's own too (a database URL is shared)
         selected["tuning"] = {**cfg["tuning"], "storage": in_ticker_folder(storage, name)}
     return selected
 

@@ -16,6 +16,7 @@ import numpy as np
 import optuna
 import pandas as pd
 
+from spyglass.config import is_file_storage
 from spyglass.errors import ConfigError
 from spyglass.models.cv import walk_forward_splits
 
@@ -85,7 +86,7 @@ def optuna_storage(location: str | None) -> str | optuna.storages.BaseStorage | 
     """The Optuna storage of a configured location: None (in memory), an RDB URL as is (sqlite:///..., and with
     SQLAlchemy 2.1 postgresql:// means psycopg 3), or a file path for a JournalStorage with a file backend (no
     server, safe for processes on one machine and on NFS, per Optuna's docs)."""
-    if not location or "://" in location:
+    if not is_file_storage(location):
         if location and location.startswith("sqlite:///"):  # a local file: make sure its folder exists
             Path(location.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         return location
@@ -97,7 +98,7 @@ def discard_file_storage(location: str | None) -> None:
     """Remove a journal file (a path given as storage) before a run: the run re-creates its studies, and a journal
     keeps every deleted study in its log, which only grows (and is replayed whenever it is opened). A database is
     left alone: a team's studies live there."""
-    if location and "://" not in location:
+    if is_file_storage(location):
         Path(location).unlink(missing_ok=True)
 
 
