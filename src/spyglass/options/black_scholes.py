@@ -130,11 +130,10 @@ def _vega_kernel(s, k, t, r, q, sigma):
 
 
 @nb.njit(cache=True, parallel=True)
-def _greeks_kernel(s, k, t, r, q, sigma, is_call):
-    out = np.empty((9, s.size))
+def greeks_into(s, k, t, r, q, sigma, is_call, out):
+    """The nine outputs of GREEKS of each contract into the rows of `out` (9, n): flat float inputs."""
     for i in nb.prange(s.size):
         greeks_one(s[i], k[i], t[i], r[i], q[i], sigma[i], is_call[i], out, i)
-    return out
 
 
 FLOATS_AND_FLAG = (np.float64,) * 6 + (np.bool_,)
@@ -175,7 +174,8 @@ def bs_vega(s, k, t, r, q, sigma) -> np.ndarray:
 def bs_greeks(s, k, t, r, q, sigma, is_call) -> dict[str, np.ndarray]:
     """Price and every Greek in GREEKS (units in the module docstring), keyed by name."""
     shape, flat = flat_inputs(s, k, t, r, q, sigma, is_call, dtypes=FLOATS_AND_FLAG)
-    out = _greeks_kernel(*flat)
+    out = np.empty((len(GREEKS), flat[0].size))
+    greeks_into(*flat, out)
     return {name: out[j].reshape(shape) for j, name in enumerate(GREEKS)}
 
 
