@@ -76,3 +76,19 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
                 return
         time.sleep(0.1)
     raise AssertionError(f"{what} did not listen on port {port} within 30 s")
+
+
+def refreshed_signal(repo: Path, *app_args: str) -> str:
+    """The signal the app gives for one Refresh (gradio_client), served from `repo` as `make app` serves it."""
+    from gradio_client import Client
+
+    port = free_port()
+    env = {**os.environ, "SPYGLASS_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    app = subprocess.Popen([sys.executable, "-m", "spyglass.app.main", *app_args], cwd=repo, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        wait_for_port(port, app, "the app")
+        return Client(f"http://127.0.0.1:{port}/", verbose=False).predict(api_name="/refresh")[0]
+    finally:
+        app.terminate()
+        app.wait(timeout=30)

@@ -6,15 +6,13 @@ settings reruns only its chain, and the daily run and the app pick the ticker.""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from e2e.repo import SMALL, copy_repo, free_port, run, set_params, stages_run, wait_for_port
+from e2e.repo import SMALL, copy_repo, refreshed_signal, run, set_params, stages_run
 
 pytestmark = pytest.mark.slow
 
@@ -73,16 +71,5 @@ def test_the_daily_run_scores_every_ticker_or_the_one_named(repo, added):
 
 
 def test_the_app_serves_the_ticker_it_is_given(repo, added):
-    from gradio_client import Client
-
-    port = free_port()
-    env = {**os.environ, "SPYGLASS_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    app = subprocess.Popen([sys.executable, "-m", "spyglass.app.main", "--ticker", "IXIC"], cwd=repo, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        wait_for_port(port, app, "the app")
-        signal = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(api_name="/refresh")[0]
-    finally:
-        app.terminate()
-        app.wait(timeout=30)
+    signal = refreshed_signal(repo, "--ticker", "IXIC")
     assert "NASDAQ Composite daily bars" in signal and "S&P 500" not in signal  # the source line of the re-score

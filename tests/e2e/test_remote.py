@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.repo import copy_repo, free_port, run, stages_run, wait_for_port
+from e2e.repo import copy_repo, free_port, refreshed_signal, run, stages_run, wait_for_port
 from spyglass.models.registry import model_fingerprints
 
 pytestmark = pytest.mark.slow
@@ -91,18 +91,7 @@ def test_a_fresh_clone_pulls_every_output_and_has_nothing_to_rerun(pushed, pulle
 
 
 def test_the_app_serves_the_pulled_models(pulled):
-    from gradio_client import Client
-
-    port = free_port()
-    env = {**os.environ, "SPYGLASS_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    app = subprocess.Popen([sys.executable, "-m", "spyglass.app.main"], cwd=pulled, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        wait_for_port(port, app, "the app")
-        signal = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(api_name="/refresh")[0]
-    finally:
-        app.terminate()
-        app.wait(timeout=30)
+    signal = refreshed_signal(pulled)
     assert "allocation" in signal
     for name, fingerprint in fingerprints(pulled).items():
         assert f"{name} `{fingerprint}`" in signal
