@@ -85,6 +85,14 @@ def test_a_ticker_of_the_portfolio_gets_its_settings_and_its_own_paths(repo_root
         load_config([], params, repo_root / "conf", ticker="C")
 
 
+def test_a_portfolio_without_entries_or_an_entry_without_a_ticker_is_a_clear_error():
+    cfg = {"data": {"source": "sample"}, "paths": {}}
+    with pytest.raises(ValueError, match="the portfolio is empty"):
+        select_ticker({**cfg, "portfolio": {}})
+    with pytest.raises(ValueError, match=r"portfolio entry 'QQQ' names no ticker \(portfolio.QQQ.ticker\)"):
+        select_ticker({**cfg, "portfolio": {"QQQ": {"dividend_yield": 0.006}}})
+
+
 def test_ticker_flags_are_told_apart_from_hydra_overrides():
     assert split_tickers(["--ticker", "QQQ", "seed=3", "--ticker=IWM"]) == (["QQQ", "IWM"], ["seed=3"])
     assert split_tickers(["data=synthetic"]) == ([], ["data=synthetic"])

@@ -61,6 +61,17 @@ def test_two_workers_share_one_study_through_a_journal_file(tmp_path):
     discard_file_storage("postgresql://nobody@127.0.0.1:1/none")  # a database is never touched (nor reached)
 
 
+def test_a_database_that_cannot_be_opened_is_one_clear_error_without_its_password():
+    x, y = noisy_signal()
+    spec = TuningSpec(2, 2, 1, 3, storage="postgresql://trader:s3cret@127.0.0.1:1/studies")  # nothing listens
+    builder = EstimatorBuilder("spyglass.models.base.elasticnet", 0)
+    with pytest.raises(ValueError, match=r"tuning.storage postgresql://trader:\*\*\*@127.0.0.1:1/studies cannot") as e:
+        tune(builder, {"alpha": 1.0, "l1_ratio": 0.5}, SPACE, x, y, spec, seed=1)
+    assert "s3cret" not in str(e.value)
+    with pytest.raises(ValueError, match="cannot be opened"):
+        optuna_storage("nosuchdialect://somewhere/db")
+
+
 def postgres_url() -> str:
     url = os.environ.get("SPYGLASS_POSTGRES_URL")
     if not url:

@@ -82,14 +82,24 @@ class TuningSpec:
                               "processes cannot share an in-memory study")  # fmt: skip
 
 
-def optuna_storage(location: str | None) -> str | optuna.storages.BaseStorage | None:
-    """The Optuna storage of a configured location: None (in memory), an RDB URL as is (sqlite:///..., and with
-    SQLAlchemy 2.1 postgresql:// means psycopg 3), or a file path for a JournalStorage with a file backend (no
-    server, safe for processes on one machine and on NFS, per Optuna's docs)."""
+def optuna_storage(location: str | None) -> optuna.storages.BaseStorage | None:
+    """The Optuna storage of a configured location: None (in memory), a database URL (sqlite:///..., and with
+    SQLAlchemy 2.1 postgresql:// means psycopg 3; one that cannot be opened is a ConfigError, its password
+    hidden), or a file path for a JournalStorage with a file backend (no server, safe for processes on one
+    machine and on NFS, per Optuna's docs)."""
+    if not location:
+        return None
     if not is_file_storage(location):
-        if location and location.startswith("sqlite:///"):  # a local file: make sure its folder exists
+        if location.startswith("sqlite:///"):  # a local file: make sure its folder exists
             Path(location.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        return location
+        try:
+            return optuna.storages.RDBStorage(location)
+        except Exception as exc:  # SQLAlchemy's errors: an unknown driver, host, database, user or password
+            from sqlalchemy.engine import make_url
+
+            shown = make_url(location).render_as_string(hide_password=True)
+            reason = str(exc).strip().splitlines()[0]
+            raise ConfigError(f"tuning.storage {shown} cannot be opened: {type(exc).__name__}: {reason}") from None
     Path(location).parent.mkdir(parents=True, exist_ok=True)
     return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(location))
 
