@@ -220,7 +220,9 @@ def replace_store(chains: pl.DataFrame, root: str | Path, provenance: Provenance
     def write(staging: Path, snapshot_date, part: pl.DataFrame) -> None:
         path = partition_path(staging, snapshot_date)
         path.parent.mkdir()
-        part.write_parquet(path, metadata=metadata)  # the staging folder is swapped in whole: no file is seen half
+        # Not `_write_partition`'s atomic write: the staging folder is swapped in whole, so no file is seen half
+        # written, and the atomic write's umask read (set and restore) must not run in several threads at once.
+        part.write_parquet(path, metadata=metadata)
 
     def build(staging: Path) -> None:
         # One writer per core: polars writes without holding the GIL (4,500 files in 4 s instead of 7.5 s here).
