@@ -200,8 +200,7 @@ def tune(
         shares = [pool.submit(_run_trials, spec.storage, study_name, seed + worker, spec.prune, quota, objective)
                   for worker, quota in enumerate(trial_quotas(spec.n_trials, spec.n_workers))]  # fmt: skip
         for share in shares:
-            share.result()
-        study = optuna.load_study(study_name=study_name, storage=optuna_storage(spec.storage))
+            share.result()  # the study reads the workers' trials from the shared storage
     trials = study.trials_dataframe(attrs=("number", "value", "state", "params"))
     return {**base_params, **study.best_params}, trials.assign(state=trials["state"].astype(str))
 
