@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import numpy as np
@@ -102,19 +103,20 @@ def test_fetch_appends_a_day_and_a_failed_fetch_changes_nothing(repo_root, monke
     assert after[old_partition] == first[old_partition]
 
 
+@pytest.mark.any_date
 def test_when_the_bars_fail_the_chains_that_arrived_are_stored_and_nothing_else_changes(
     repo_root, monkeypatch, tmp_path, caplog
 ):
-    from spyglass.data.yahoo import market_today
-    from yahoo_recordings import TODAY, RecordedYahoo, history_frame
+    from yahoo_recordings import QUOTED, TODAY, RecordedYahoo, history_frame
 
     run_fetch_stage(repo_root, monkeypatch, tmp_path, RecordedYahoo(history=history_frame(30, end=TODAY)))
     prices_before = (tmp_path / "prices.parquet").read_bytes()
+    next_day = RecordedYahoo(history_errors=[ConnectionError("reset")] * 9, quoted=QUOTED + dt.timedelta(days=1))
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
-        run_fetch_stage(repo_root, monkeypatch, tmp_path, RecordedYahoo(history_errors=[ConnectionError("reset")] * 9))
+        run_fetch_stage(repo_root, monkeypatch, tmp_path, next_day)
     assert "the option chains arrived and were stored" in caplog.text
-    dates = snapshot_dates(tmp_path / "archive" / "SPY")
-    assert f"snapshot_date={market_today():%Y-%m-%d}" in dates and len(dates) == 2
+    dates = snapshot_dates(tmp_path / "archive" / "SPY")  # no bars: filed under the day Yahoo quoted
+    assert dates == [f"snapshot_date={day:%Y-%m-%d}" for day in (TODAY, TODAY + pd.Timedelta(days=1))]
     assert len(snapshot_dates(tmp_path / "options")) == 1  # the store is mirrored after a good fetch only
     assert (tmp_path / "prices.parquet").read_bytes() == prices_before
 

@@ -72,7 +72,7 @@ class RecordedYahoo:
 
     def __init__(self, expiries=("2026-11-27", "2026-12-19", "2027-01-15", "2027-06-18"), history=None,
                  history_errors=(), chain_errors=None, empty_expiries=(), indices=None, chain_transient=None,
-                 missing_columns=None, underlying=None):  # fmt: skip
+                 missing_columns=None, underlying=None, quoted=QUOTED):  # fmt: skip
         self._expiries = tuple(expiries)
         self._history = history_frame() if history is None else history
         self.history_errors = list(history_errors)  # raised one per call, in order, before answering
@@ -82,6 +82,7 @@ class RecordedYahoo:
         self.missing_columns = dict(missing_columns or {})  # expiry -> columns absent from its answer
         self.indices = dict(indices or {})  # other tickers' histories (^VIX, ...); any other raises like Yahoo
         self.underlying = {"regularMarketPrice": SPOT} if underlying is None else underlying
+        self.quoted = quoted  # the recording's clock: when Yahoo quoted its chains
         self.calls: list[str] = []
 
     def history(self, ticker, start, end):
@@ -98,7 +99,7 @@ class RecordedYahoo:
         return self
 
     def quote_time(self, ticker):
-        return QUOTED
+        return self.quoted
 
     def expiries(self, ticker):
         self.calls.append("expiries")

@@ -15,7 +15,9 @@ from spyglass.data import yfinance as provider
 from spyglass.data.yahoo import FetchError, RetryPolicy, market_today, with_retries
 from spyglass.data.yfinance import BarsFailedError, standardise_bars
 from spyglass.schemas import OptionChainSchema, PricesSchema, VolIndicesSchema, validate
-from yahoo_recordings import SPOT, TODAY, RecordedYahoo, download_frame, history_frame
+from yahoo_recordings import QUOTED, SPOT, TODAY, RecordedYahoo, download_frame, history_frame
+
+pytestmark = pytest.mark.any_date  # recordings keep their own clock: the tests must pass on any date
 
 CFG = {"ticker": "SPY", "start": "2026-01-01", "end": None, "chains": {"horizon_days": 60},
        "retry": {"attempts": 3, "base_delay": 2.0, "max_delay": 30.0}}  # fmt: skip
@@ -197,7 +199,8 @@ def test_failed_bars_still_hand_over_the_chain():
         load(client)
     chains = validate(failure.value.chains, OptionChainSchema, "yahoo chains")
     assert chains["expiry"].n_unique() == 3
-    assert (chains["snapshot_date"] == market_today()).all()  # no bars: filed under New York's trading day
+    # no bars: filed under New York's trading day when Yahoo quoted (the recording's clock, not the wall clock)
+    assert (chains["snapshot_date"] == market_today(QUOTED)).all() and market_today(QUOTED) == TODAY.date()
 
 
 def test_volatility_indices_present_are_kept_and_missing_ones_left_out(caplog):

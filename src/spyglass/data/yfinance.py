@@ -275,7 +275,9 @@ def snapshot_days(
     client: YahooClient, data_cfg: dict, bars: pd.DataFrame | None, now: dt.datetime | None
 ) -> list[dt.date]:
     """The days whose chains this fetch files: every recorded day of a replay inside [start, end], else today's
-    trading day (the date of the last bar Yahoo listed, even a partial one, or New York's date without bars)."""
+    trading day: the date of the last bar Yahoo listed (even a partial one), or without bars New York's trading day
+    at `now`, by default when the client quotes (the clock it reads: the wall clock live, a recording's own time
+    replayed)."""
     if isinstance(client, ReplayClient):
         start, end = data_cfg.get("start"), data_cfg.get("end")
         days = [
@@ -288,7 +290,7 @@ def snapshot_days(
         return days
     if bars is not None:
         return [bars["date"].iloc[-1].date()]
-    return [market_today(now)]
+    return [market_today(now or client.quote_time(data_cfg["ticker"]))]
 
 
 def load(
