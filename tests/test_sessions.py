@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from spyglass.sessions import session_day
+from spyglass.sessions import CalendarError, session_day
+
+pytestmark = pytest.mark.any_date  # the calendar is built around the day asked about, whatever the clock says
 
 
 @pytest.mark.parametrize(
@@ -34,3 +36,15 @@ def test_a_session_closes_at_the_exchange_close_in_utc(now, close_utc):
 def test_the_day_is_new_yorks_date_not_utcs():
     late_evening = session_day(pd.Timestamp("2026-11-26 03:00", tz="UTC"))  # 22:00 on the 25th in New York
     assert late_evening.day == pd.Timestamp("2026-11-25").date() and late_evening.is_session
+
+
+@pytest.mark.parametrize(("now", "is_session"), [("1995-03-01 22:00", True), ("2041-12-25 15:00", False),
+                                                 ("2045-07-05 15:00", True)])  # fmt: skip
+def test_days_far_from_the_clock_are_answered(now, is_session):
+    # exchange_calendars' default calendar spans 20 years back to 1 year ahead of when it is built
+    assert session_day(pd.Timestamp(now, tz="UTC")).is_session == is_session
+
+
+def test_an_unknown_calendar_is_one_line_naming_the_key():
+    with pytest.raises(CalendarError, match=r"^daily.calendar 'XNYZ' cannot say whether 2026-11-25 is a session: .*"):
+        session_day(pd.Timestamp("2026-11-25 22:00", tz="UTC"), "XNYZ")
