@@ -12,11 +12,12 @@ export PATH := $(BIN):$(PATH)
 export GRADIO_ANALYTICS_ENABLED := False
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: help venv run test browser bench app daily lint params lock clean
+.PHONY: help venv run test test-dates browser bench app daily lint params lock clean
 
 help:
 	@echo "make run    - set up .venv and run the whole pipeline (dvc repro) on offline sample data"
 	@echo "make test   - set up .venv (and Debian's chromium for the app's browser test), run the full test suite"
+	@echo "make test-dates - the full test suite once per date of tests/clock.py's sweep, the clock moved there"
 	@echo "make bench  - speed benchmarks (JSON in benchmarks/results/)"
 	@echo "make app    - serve the Gradio app on http://127.0.0.1:7860 (after make run; TICKER=<name> picks one)"
 	@echo "make daily  - score each ticker's latest day with its saved models and record it in its journal"
@@ -55,6 +56,14 @@ run: venv
 # One pytest worker per core (pytest-xdist); a test file stays on one worker, so module fixtures are built once.
 test: venv browser
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# The whole suite with the clock moved to each sweep date (tests/clock.py; subprocesses too): a test that passes
+# only on today's date fails here. About ten minutes a date on 2 cores; `make test` keeps a cheap run of it (the
+# tests marked any_date run on every sweep date).
+SWEEP_DATES := $(shell sed -n 's/^SWEEP_DATES = (\(.*\))$$/\1/p' tests/clock.py | tr -d '",')
+test-dates: venv browser
+	set -e; for day in $(SWEEP_DATES); do echo "== the suite on $$day"; \
+		$(BIN)/python -m pytest -n auto --dist loadfile -q --clock $$day; done
 
 # Debian's Chromium for the Playwright test of the app (Playwright never downloads a browser). Where apt-get
 # cannot install it, the browser test is skipped (CI sets SPYGLASS_REQUIRE_BROWSER=1 to make that a failure).

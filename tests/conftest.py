@@ -7,6 +7,7 @@ import spyglass  # noqa: F401  before numpy: tests compute with the stages' pinn
 # isort: on
 
 import os
+from contextlib import ExitStack
 from pathlib import Path
 
 # `make test` runs one pytest worker per core: threads beyond that only contend, and OpenMP's busy-waiting
@@ -17,6 +18,7 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 import pandas as pd
 import pytest
 
+from clock import SWEEP_DATES, clock_at
 from spyglass.config import compose, select_ticker, to_plain
 from spyglass.data import load_market_data
 
@@ -47,6 +49,42 @@ SMALL_OVERRIDES = [
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-network", action="store_true", help="run tests that reach Yahoo")
+    parser.addoption(
+        "--clock",
+        metavar="DATE",
+        help="run the whole suite with the clock moved to DATE (15:00 UTC, ticking; subprocesses too)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--clock"):
+        config.stash[_CLOCK] = ExitStack()
+        config.stash[_CLOCK].enter_context(clock_at(config.getoption("--clock")))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CLOCK in config.stash:
+        config.stash[_CLOCK].close()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `any_date` runs on the wall clock and on each sweep date (tests/clock.py)."""
+    if metafunc.definition.get_closest_marker("any_date") and not metafunc.config.getoption("--clock"):
+        metafunc.parametrize("_clock", [None, *SWEEP_DATES], indirect=True, ids=["wall-clock", *SWEEP_DATES])
+
+
+@pytest.fixture(autouse=True)
+def _clock(request: pytest.FixtureRequest):
+    """The clock of an `any_date` test's run (tests/clock.py); the others keep the suite's clock."""
+    when = getattr(request, "param", None)
+    if when is None:
+        yield
+        return
+    with clock_at(when):
+        yield
+
+
+_CLOCK = pytest.StashKey[ExitStack]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

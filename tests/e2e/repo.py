@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from clock import on_the_machines_clock
 from spyglass.config import composed_yaml
 
 # A small pipeline for the end-to-end runs on real data: few folds, trials and trees.
@@ -19,8 +20,10 @@ SMALL = ["cv.n_folds=3", "cv.min_train=252", "tuning.n_trials=2", "tuning.models
          "meta.min_train=60", "meta.rolling_ic_window=63"]  # fmt: skip
 
 
-def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    """Run a command in `cwd` with the project's interpreter first on PATH; raise with its output on failure."""
+def run(args: list[str], cwd: Path, check: bool = True, machine_clock: bool = False) -> subprocess.CompletedProcess:
+    """Run a command in `cwd` with the project's interpreter first on PATH; raise with its output on failure.
+    `machine_clock`: keep the machine's clock where the suite's is moved (tests/clock.py), for a client of a
+    server that checks request times against its own."""
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -30,7 +33,8 @@ def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedP
         "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@example.com",
     }
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(args, cwd=cwd, env=on_the_machines_clock(env) if machine_clock else env,
+                          capture_output=True, text=True)  # fmt: skip
     if check and done.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done
