@@ -219,14 +219,16 @@ class GammaProfileSchema(pap.DataFrameModel):
 
 
 class TechnicalFeaturesSchema(_Dated):
-    """Technical features and the target (ta_features). Features are finite; the last target is unknown."""
+    """Technical features and one target per horizon, target_ret_<h>d (ta_features). Features are finite; the
+    last h targets of each horizon are unknown."""
 
-    target_ret_1d: Series[float] = pa.Field(nullable=True)
+    target: Series[float] = pa.Field(nullable=True, alias=r"^target_ret_\d+d$", regex=True)
     ret_1d: Series[float] = pa.Field(nullable=False)
 
     @pa.dataframe_check(error="feature columns must be finite (warm-up rows are dropped, not filled)")
     def features_finite(cls, df: pd.DataFrame) -> pd.Series:
-        features = df.drop(columns=["date", "target_ret_1d"]).select_dtypes("number")
+        targets = [c for c in df.columns if str(c).startswith("target_ret_")]
+        features = df.drop(columns=["date", *targets]).select_dtypes("number")
         return features.apply(lambda col: col.notna() & col.abs().lt(float("inf"))).all(axis=1)
 
 

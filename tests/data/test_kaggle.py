@@ -27,7 +27,7 @@ def test_schema_matches_the_competition_file():
     assert len(FEATURE_COLUMNS) == 94
 
 
-def test_index_returns_are_the_forward_returns_and_the_target_their_excess(train_csv, small_cfg):
+def test_index_returns_are_the_forward_returns_and_the_target_their_excess_log_return(train_csv, small_cfg):
     market = load_market_data({**CFG, "path": str(train_csv)}, seed=0)
     raw = pd.read_csv(train_csv)
     prices = validate(market.prices, PricesSchema, "kaggle bars")
@@ -36,7 +36,7 @@ def test_index_returns_are_the_forward_returns_and_the_target_their_excess(train
     tech = {**small_cfg["features"]["technical"], "use_range": False, "use_volume": False}
     table = ta_feature_table(prices, tech, risk_free_rate=0.5).merge(market.extra_features[["date"]].assign(
         row=range(len(raw))), on="date")  # fmt: skip
-    expected = (raw["forward_returns"] - raw["risk_free_rate"]).to_numpy()[table["row"]]
+    expected = (np.log1p(raw["forward_returns"]) - raw["risk_free_rate"]).to_numpy()[table["row"]]
     np.testing.assert_allclose(table["target_ret_1d"], expected, rtol=1e-9)
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from spyglass.features.assemble import TierPolicy, model_frame_from_tables
-from spyglass.features.targets import forward_excess_return
+from spyglass.features.targets import forward_excess_log_return, horizons
 from spyglass.features.technical import ta_feature_table, technical_features
 
 
@@ -27,13 +27,21 @@ def test_warm_up_rows_are_dropped_not_filled(prices, small_cfg):
     assert first_complete >= max(cfg["vol_windows"]) - 1
 
 
-def test_target_is_next_day_excess_return(prices, small_cfg):
-    table = ta_feature_table(prices, small_cfg["features"]["technical"], 0.0252)
+@pytest.mark.parametrize("h", [1, 5, 21, 63])
+def test_each_horizons_target_is_the_forward_excess_log_return(prices, small_cfg, h):
+    table = ta_feature_table(prices, small_cfg["features"]["technical"], 0.0252, (1, 5, 21, 63))
     merged = table.merge(prices, on="date")
     close = merged["adj_close"].to_numpy()
-    expected = close[1:] / close[:-1] - 1 - 0.0252 / 252
-    np.testing.assert_allclose(table["target_ret_1d"].to_numpy()[:-1], expected, rtol=1e-12)
-    assert np.isnan(table["target_ret_1d"].iloc[-1])
+    expected = np.log(close[h:] / close[:-h]) - h * 0.0252 / 252
+    np.testing.assert_allclose(table[f"target_ret_{h}d"].to_numpy()[:-h], expected, rtol=1e-10)
+    assert table[f"target_ret_{h}d"].iloc[-h:].isna().all()  # not yet realised
+
+
+def test_the_configured_horizons_are_whole_trading_days():
+    assert horizons([63, 1, 21, 5]) == (1, 5, 21, 63) and horizons(21) == (21,)
+    for bad in (0, [1, 1], "x", [], 2.5):
+        with pytest.raises(ValueError, match=r"target\.horizon_days must be a whole number of trading days"):
+            horizons(bad)
 
 
 def test_rsi_is_a_share_and_returns_match_log_differences(prices, small_cfg):
@@ -44,12 +52,26 @@ def test_rsi_is_a_share_and_returns_match_log_differences(prices, small_cfg):
     np.testing.assert_allclose(table["ret_5d"], expected, rtol=1e-10)
 
 
-def test_forward_return_uses_the_next_close_only():
-    close = pd.Series([100.0, 110.0, 99.0])
-    np.testing.assert_allclose(forward_excess_return(close, 0.0).to_numpy()[:2], [0.1, -0.1])
+def test_forward_return_uses_the_closes_h_days_on_only():
+    close = pd.Series([100.0, 110.0, 99.0, 120.0])
+    np.testing.assert_allclose(forward_excess_log_return(close, 0.0).to_numpy()[:3], np.log([1.1, 0.9, 120 / 99]))
+    two = forward_excess_log_return(close, pd.Series([0.01, 0.02, 0.03, 0.04]), 2).to_numpy()
+    np.testing.assert_allclose(two[:2], [np.log(0.99) - 0.03, np.log(120 / 110) - 0.05])
+    assert np.isnan(two[2:]).all()
 
 
 ALWAYS = TierPolicy("always")
+
+
+def test_the_model_frame_takes_the_horizons_target_and_no_target_as_a_feature():
+    dates = pd.bdate_range("2020-01-01", periods=4)
+    ta = pd.DataFrame({"date": dates, "rsi": [0.1, 0.2, 0.3, 0.4], "target_ret_1d": [0.01, 0.02, 0.03, None],
+                       "target_ret_2d": [0.03, 0.05, None, None]})  # fmt: skip
+    frame = model_frame_from_tables(ta, pd.DataFrame({"date": []}), policy=TierPolicy("never"), horizon_days=2)
+    assert frame.feature_names == ["rsi"] and frame.horizon_days == 2
+    np.testing.assert_allclose(frame.target, [0.03, 0.05, np.nan, np.nan])
+    with pytest.raises(ValueError, match=r"no target_ret_5d: rerun ta_features with 5 among target\.horizon_days"):
+        model_frame_from_tables(ta, pd.DataFrame({"date": []}), policy=TierPolicy("never"), horizon_days=5)
 
 
 def test_model_frame_joins_only_common_dates_and_drops_bookkeeping():
@@ -77,8 +99,8 @@ def test_target_uses_the_sources_own_daily_risk_free_rate(prices, small_cfg):
     table = ta_feature_table(with_rate, small_cfg["features"]["technical"], risk_free_rate=0.9)
     merged = table.merge(with_rate, on="date")
     close = merged["adj_close"].to_numpy()
-    expected = close[1:] / close[:-1] - 1 - merged["risk_free_daily"].to_numpy()[:-1]
-    np.testing.assert_allclose(table["target_ret_1d"].to_numpy()[:-1], expected, rtol=1e-12)
+    expected = np.log(close[1:] / close[:-1]) - merged["risk_free_daily"].to_numpy()[:-1]
+    np.testing.assert_allclose(table["target_ret_1d"].to_numpy()[:-1], expected, rtol=1e-12, atol=1e-15)
 
 
 def test_range_and_volume_features_can_be_switched_off(prices, small_cfg):

@@ -33,7 +33,10 @@ def test_each_feature_against_its_formula():
     assert row["vix_change_1d"] == pytest.approx(np.log(vix[-1] / vix[-2]))
     assert row["vix_z_10d"] == pytest.approx((vix[-1] - vix[-10:].mean()) / vix[-10:].std(ddof=1))
     assert "vix_ratio_30d_182d" not in table  # no 182-day index: no feature that needs it
-    assert table["date"].iloc[0] == prices["date"].iloc[9]  # warm-up (10-day z-score) dropped, not filled
+    # warm-up dropped, not filled: the 5-day realised variance needs 5 returns (row 5); the 10-day z-score half its
+    # window (row 4)
+    assert table["date"].iloc[0] == prices["date"].iloc[5]
+    assert table["vix_z_10d"].iloc[0] == pytest.approx((vix[5] - vix[:6].mean()) / vix[:6].std(ddof=1))
     assert report == {c: 1.0 for c in ("vix_9d", "vix_30d", "vix_91d", "vvix", "skew")}
 
 

@@ -50,3 +50,17 @@ def test_folds_table_reports_inclusive_dates():
     assert table["test_end"].iloc[-1] == dates.iloc[49]
     assert (table["n_test"].sum(), table["n_train"].iloc[0]) == (27, 20)
     assert np.all(table["train_end"] < table["test_start"])
+
+
+@pytest.mark.parametrize("horizon", [1, 5, 21, 63])
+def test_the_purge_and_embargo_follow_the_targets_horizon(horizon):
+    from spyglass.models.cv import purge_for_horizon
+    from spyglass.models.training import outer_folds
+
+    cv = {"n_folds": 4, "min_train": 300, "gap": 1, "embargo": 5, "window": "expanding", "max_train": None}
+    gap, embargo = purge_for_horizon(1, 5, horizon)
+    assert (gap, embargo) == (max(1, horizon), max(5, horizon))
+    for fold in outer_folds(2000, cv, horizon):
+        # the last training row's h-day label ends at train_stop - 1 + h: before the test block, by the embargo too
+        assert fold.test_start - fold.train_stop == gap + embargo
+        assert fold.train_stop - 1 + horizon < fold.test_start - embargo + 1

@@ -113,3 +113,24 @@ def test_rolling_ic_by_hand_and_only_on_known_targets():
     assert list(ic.columns) == ["date", "good", "bad"] and len(ic) == 5
     assert np.isnan(ic["good"].iloc[1]) and ic["good"].iloc[2] == pytest.approx(1.0)
     assert ic["bad"].iloc[4] == pytest.approx(-1.0)
+    # each IC is dated on the day its window's last outcome became known: the next row's date for a 1-day target
+    assert ic["date"].tolist() == [f"{d:%Y-%m-%d}" for d in dates[1:6]]
+    two_day = rolling_ic(dates, target, {"good": target}, window=3, horizon_days=2)
+    assert two_day["date"].tolist() == [f"{d:%Y-%m-%d}" for d in dates[2:6]]  # the 5th row's outcome: after the data
+
+
+def test_signal_metrics_of_an_h_day_target_use_non_overlapping_rows_and_newey_west():
+    import statsmodels.api as sm
+
+    from spyglass.models.evaluation import newey_west_t
+
+    rng = np.random.default_rng(0)
+    prediction = rng.normal(size=500)
+    target = 0.3 * prediction + rng.normal(size=500)
+    every_fifth = signal_metrics(prediction, target, horizon_days=5)
+    assert every_fifth["n"] == 100
+    assert every_fifth["ic"] == pytest.approx(np.corrcoef(prediction[::5], target[::5])[0, 1])
+    assert every_fifth["rmse"] == pytest.approx(np.sqrt(np.mean((prediction - target) ** 2)))  # over every row
+    fit = sm.OLS(target[::5], sm.add_constant(prediction[::5])).fit(cov_type="HAC", cov_kwds={"maxlags": 4})
+    assert newey_west_t(prediction[::5], target[::5], 4) == pytest.approx(fit.tvalues[1], rel=1e-6)
+    assert every_fifth["ic_t"] == pytest.approx(newey_west_t(prediction[::5], target[::5]), abs=1e-6)

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from spyglass.errors import ConfigError, DataError
+from spyglass.features.targets import is_target, target_column
 from spyglass.schemas import NON_FEATURE_COLUMNS
 
-TARGET = "target_ret_1d"
 CHAIN_MODES = ("auto", "always", "never")
 
 
@@ -68,14 +68,16 @@ class ChainTier:
 
 @dataclass(frozen=True)
 class ModelFrame:
-    """Aligned features X (rows = dates, sorted), target y (NaN where not yet realised) and dates; `tiers` maps
-    each feature tier (technical, index, chain, extra) to its columns."""
+    """Aligned features X (rows = dates, sorted), target y (the forward `horizon_days` excess log return; NaN
+    where not yet realised) and dates; `tiers` maps each feature tier (technical, index, chain, extra) to its
+    columns."""
 
     dates: pd.Series
     features: pd.DataFrame
     target: pd.Series
     tiers: dict[str, list[str]] = field(default_factory=dict)
     chain_tier: ChainTier | None = None
+    horizon_days: int = 1
 
     @property
     def feature_names(self) -> list[str]:
@@ -83,7 +85,7 @@ class ModelFrame:
 
 
 def _columns(table: pd.DataFrame | None) -> list[str]:
-    return [] if table is None or not len(table) else [c for c in table.columns if c not in ("date", TARGET)]
+    return [] if table is None or not len(table) else [c for c in table.columns if c != "date" and not is_target(c)]
 
 
 def chain_tier(model_dates: pd.Series, chain_table: pd.DataFrame, policy: TierPolicy) -> ChainTier:
@@ -103,11 +105,13 @@ def model_frame_from_tables(
     extra_table: pd.DataFrame | None = None,
     vol_index_table: pd.DataFrame | None = None,
     policy: TierPolicy | None = None,
+    horizon_days: int = 1,
 ) -> ModelFrame:
     """The model matrix used by training and scoring: technical features inner-joined with the index features
     and the source's extra features (days all of them cover; an empty table adds nothing), then the chain
     features where the policy includes them. Counts and price levels of the chain table are not features
-    (their scale-free distances are). Gaps are forward-filled up to `forward_fill_limit` rows (causal)."""
+    (their scale-free distances are). Gaps are forward-filled up to `forward_fill_limit` rows (causal). The
+    target is the technical table's target_ret_<horizon_days>d."""
     policy = policy or TierPolicy()
     chain = options_table.drop(columns=[c for c in NON_FEATURE_COLUMNS if c in options_table])
     merged = ta_table
@@ -126,7 +130,11 @@ def model_frame_from_tables(
         "chain": _columns(chain) if tier.included else [],
         "extra": _columns(extra_table),
     }
-    features = merged.drop(columns=["date", TARGET]).astype(float)
+    target = target_column(horizon_days)
+    if target not in merged:
+        raise ConfigError(f"the technical features hold no {target}: rerun ta_features with {horizon_days} among "
+                          "target.horizon_days")  # fmt: skip
+    features = merged.drop(columns=["date", *filter(is_target, merged.columns)]).astype(float)
     if forward_fill_limit > 0:
         features = features.ffill(limit=forward_fill_limit)
     infinite = np.isinf(features.to_numpy())
@@ -134,4 +142,4 @@ def model_frame_from_tables(
         bad = features.columns[infinite.any(axis=0)].tolist()
         raise DataError(f"infinite values in feature columns {bad}")
     # NaN (e.g. no gamma flip on the grid) is left to the models' imputation
-    return ModelFrame(merged["date"], features, merged[TARGET].astype(float), tiers, tier)
+    return ModelFrame(merged["date"], features, merged[target].astype(float), tiers, tier, int(horizon_days))

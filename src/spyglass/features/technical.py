@@ -16,7 +16,7 @@ import pandas_ta as ta
 
 from spyglass.daycount import TRADING_DAYS_PER_YEAR
 from spyglass.errors import ConfigError, DataError
-from spyglass.features.targets import daily_risk_free, forward_excess_return, log_returns
+from spyglass.features.targets import daily_risk_free, forward_excess_log_return, is_target, log_returns, target_column
 
 FeatureGroup = Callable[[pd.DataFrame, dict], dict[str, pd.Series]]
 TECHNICAL_GROUPS: dict[str, FeatureGroup] = {}
@@ -148,11 +148,16 @@ def technical_features(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     return pd.concat([prices[["date"]], pd.DataFrame(columns)], axis=1)
 
 
-def ta_feature_table(prices: pd.DataFrame, cfg: dict, risk_free_rate: float) -> pd.DataFrame:
-    """Technical features plus `target_ret_1d` (forward excess return), warm-up rows dropped."""
+def ta_feature_table(
+    prices: pd.DataFrame, cfg: dict, risk_free_rate: float, horizon_days: tuple[int, ...] = (1,)
+) -> pd.DataFrame:
+    """Technical features plus one target per horizon h, `target_ret_<h>d` (the forward h-day excess log return),
+    warm-up rows dropped."""
     table = technical_features(prices, cfg)
-    table["target_ret_1d"] = forward_excess_return(prices["adj_close"], daily_risk_free(prices, risk_free_rate))
-    feature_columns = [c for c in table.columns if c not in ("date", "target_ret_1d")]
+    risk_free = daily_risk_free(prices, risk_free_rate)
+    for h in horizon_days:
+        table[target_column(h)] = forward_excess_log_return(prices["adj_close"], risk_free, h)
+    feature_columns = [c for c in table.columns if c != "date" and not is_target(c)]
     complete = table[feature_columns].replace([np.inf, -np.inf], np.nan).notna().all(axis=1)
     if not complete.any():
         raise DataError(f"no day of the {len(table)} bars has every technical feature: too few for the warm-up")

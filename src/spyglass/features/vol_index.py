@@ -12,7 +12,7 @@ print. Columns, each computed only when the indices it needs are present (all sc
   vol_of_vol           vvix / vix_30d
   skew_index           (skew - 100) / 10: minus the 30-day risk-neutral skewness of log returns
   vix_change_<n>d      ln(vix_30d_t / vix_30d_(t-n))
-  vix_z_<w>d           (vix_30d - its mean over the last w days) / their standard deviation
+  vix_z_<w>d           (vix_30d - its mean over the last w days) / their standard deviation (half of them present)
 An index covering less than `min_coverage` of the bar dates from the first date any index has a value is left
 out with a warning (so one short history does not cut years off the training window). Rows before every kept
 feature has started (warm-up) are dropped, never filled; later gaps stay missing (imputed causally in training).
@@ -100,7 +100,8 @@ def vol_index_features(indices: pd.DataFrame, prices: pd.DataFrame, spec: VolInd
         out["vrp_30d"] = (vix / 100.0) ** 2 - realised
         for n in spec.change_windows:
             out[f"vix_change_{n}d"] = np.log(vix / vix.shift(n))
-        rolling = vix.rolling(spec.zscore_window)
+        # at least half the window present: a few missing prints must not blank the z-score for a year
+        rolling = vix.rolling(spec.zscore_window, min_periods=spec.zscore_window // 2)
         out[f"vix_z_{spec.zscore_window}d"] = (vix - rolling.mean()) / rolling.std()
         if "vvix" in level:
             out["vol_of_vol"] = level["vvix"] / vix

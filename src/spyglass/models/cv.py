@@ -1,9 +1,10 @@
 """Walk-forward splits: no fold trains on rows at or after its test block, nor on rows whose label overlaps it.
 
-Rows are trading days in date order. Row t's target is realised at t+1, so training must stop `gap` rows
-(>= the target horizon) before the test block: that purges labels that overlap the test period. `embargo`
-rows more are dropped as a margin against serial correlation. Training windows either expand from the first
-row or roll with a fixed length.
+Rows are trading days in date order. Row t's target over h days is realised at t+h, so training must stop
+`gap` rows (>= h) before the test block: that purges labels that overlap the test period. `embargo` rows more
+are dropped as a margin against serial correlation (overlapping h-day labels are correlated over h rows, so it is
+at least h too: `purge_for_horizon`). Training windows either expand from the first row or roll with a fixed
+length.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ import numpy as np
 import pandas as pd
 
 from spyglass.errors import ConfigError
+
+
+def purge_for_horizon(gap: int, embargo: int, horizon_days: int) -> tuple[int, int]:
+    """(gap, embargo) for a target realised over `horizon_days` rows: each at least the horizon, so no training
+    label overlaps the test block and the embargo spans the labels' serial correlation (cv.gap and cv.embargo are
+    floors)."""
+    return max(int(gap), int(horizon_days)), max(int(embargo), int(horizon_days))
 
 
 @dataclass(frozen=True)
