@@ -17,7 +17,9 @@ FACTORIES = {
     "elasticnet": ("spyglass.models.base.elasticnet", {"alpha": 0.001, "l1_ratio": 0.5}),
     "xgboost": ("spyglass.models.base.xgboost_regressor", {"n_estimators": 30, "max_depth": 3}),
     "lightgbm": ("spyglass.models.base.lightgbm_regressor", {"n_estimators": 30, "num_leaves": 7}),
+    "ridge": ("spyglass.models.base.ridge", {"alpha": 1.0}),
 }
+NAMED = {"ridge": (0, 1)}  # a learner with named features sees only these columns
 FEATURES = ["sma_ratio_50d", "rsi", "gex_usd_per_pct", "my_column"]
 
 
@@ -27,7 +29,8 @@ def fitted() -> tuple[dict, np.ndarray, np.ndarray]:
     x = rng.normal(size=(400, len(FEATURES))) * [0.05, 15.0, 2e9, 1.0] + [1.0, 50.0, 0.0, 0.0]
     y = 0.002 * (x[:, 0] - 1) / 0.05 - 0.001 * np.tanh((x[:, 1] - 50) / 15) + rng.normal(0, 0.001, len(x))
     x[rng.random(x.shape) < 0.05] = np.nan  # the pipelines impute with the training median
-    models = {name: build_estimator(factory, params, seed=0).fit(x, y) for name, (factory, params) in FACTORIES.items()}
+    models = {name: build_estimator(factory, params, seed=0, columns=NAMED.get(name)).fit(x, y)
+              for name, (factory, params) in FACTORIES.items()}  # fmt: skip
     return models, x, y
 
 
@@ -38,6 +41,16 @@ def test_each_models_terms_add_up_to_its_prediction(fitted, name):
     assert terms.shape == (50, len(FEATURES) + 1)
     np.testing.assert_allclose(terms.sum(axis=1), models[name].predict(x[:50]), rtol=1e-5, atol=1e-9)
     assert np.abs(terms[:, :-1]).sum() > 0  # the features do contribute
+
+
+def test_a_learner_with_named_features_contributes_through_them_only(fitted):
+    models, x, _ = fitted
+    terms = native_contributions(models["ridge"], x[:20])
+    assert (terms[:, 2:-1] == 0).all() and (terms[:, :2] != 0).all()
+    outer = models["ridge"]  # select the named columns, impute; then standardise and fit the ridge
+    inner = outer.steps[-1][1]
+    standardised = inner[:-1].transform(outer[:-1].transform(x[:20]))
+    np.testing.assert_allclose(terms[:, :2], standardised * inner.steps[-1][1].coef_)
 
 
 def test_elasticnet_terms_are_coefficient_times_standardised_value(fitted):

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sklearn.base import RegressorMixin
+from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import ElasticNet
+from sklearn.linear_model import ElasticNet, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -33,6 +34,14 @@ def elasticnet(alpha: float, l1_ratio: float, random_state: int = 0, **kwargs: A
     kwargs = {"precompute": True, **kwargs}
     model = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, random_state=random_state, max_iter=10_000, **kwargs)
     return make_pipeline(StandardScaler(), model)
+
+
+def ridge(alpha: float, random_state: int = 0, **kwargs: Any) -> Pipeline:
+    """Standardisation (fitted inside each training fold), then ridge regression: the parsimonious learner, meant
+    for a few named features (conf/model/ridge.yaml) whose effect is roughly linear. `random_state` is unused (the
+    solution is exact)."""
+    del random_state
+    return make_pipeline(StandardScaler(), Ridge(alpha=alpha, **kwargs))
 
 
 def xgboost_regressor(random_state: int = 0, n_jobs: int = 1, **params: Any) -> RegressorMixin:
@@ -69,13 +78,20 @@ def portable(model: RegressorMixin) -> RegressorMixin:
 
 
 def build_estimator(
-    factory: str, params: dict[str, Any], seed: int, impute_median: bool = True, n_jobs: int = 1
+    factory: str,
+    params: dict[str, Any],
+    seed: int,
+    impute_median: bool = True,
+    n_jobs: int = 1,
+    columns: tuple[int, ...] | None = None,
 ) -> RegressorMixin:
     """Import `factory` ("package.module.function") and call it with `params`, the seed and, where the factory
     takes it, the thread count `n_jobs`.
 
     With `impute_median`, missing values are filled with each feature's median over the rows the model is fitted
-    on (the training window; never later rows); a feature never observed there becomes a constant 0.
+    on (the training window; never later rows); a feature never observed there becomes a constant 0. With
+    `columns`, the model sees only those positions of the feature matrix (a learner with named features), so
+    every learner of a stack takes the same matrix.
     """
     module_name, _, attribute = factory.rpartition(".")
     try:
@@ -84,9 +100,10 @@ def build_estimator(
         raise ConfigError(f"model factory {factory!r} cannot be imported: {exc}") from exc
     threads = {"n_jobs": n_jobs} if "n_jobs" in inspect.signature(make).parameters else {}
     model = make(random_state=seed, **threads, **params)
-    if not impute_median:
-        return model
-    return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), model)
+    steps = [ColumnTransformer([("named", "passthrough", list(columns))])] if columns is not None else []
+    if impute_median:
+        steps.append(SimpleImputer(strategy="median", keep_empty_features=True))
+    return make_pipeline(*steps, model) if steps else model
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,7 @@ class EstimatorBuilder:
     seed: int
     impute_median: bool = True
     n_jobs: int = 1
+    columns: tuple[int, ...] | None = None  # positions of the learner's named features in the matrix
 
     def __call__(self, params: dict[str, Any]) -> RegressorMixin:
-        return build_estimator(self.factory, params, self.seed, self.impute_median, self.n_jobs)
+        return build_estimator(self.factory, params, self.seed, self.impute_median, self.n_jobs, self.columns)

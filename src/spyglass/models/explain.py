@@ -3,8 +3,9 @@
 Each base model's prediction splits exactly into a base value plus one term per feature:
   XGBoost    `pred_contribs=True` (TreeSHAP on the booster),
   LightGBM   `pred_contrib=True` (the same, LightGBM's own),
-  ElasticNet coefficient x standardised value (the intercept is the base value),
-computed on the values the model sees (after the pipeline's median imputation and scaling). The stack is linear,
+  ElasticNet, ridge: coefficient x standardised value (the intercept is the base value),
+computed on the values the model sees (after the pipeline's median imputation and scaling); a learner with named
+features (ridge) contributes nothing through the others. The stack is linear,
 prediction = intercept + sum_m w_m pred_m, so a feature's contribution to it is sum_m w_m c_m(feature), and the
 terms still add up to the stack's prediction exactly.
 """
@@ -18,6 +19,7 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
+from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
 from spyglass.features.names import readable
@@ -26,6 +28,12 @@ from spyglass.models.registry import feature_matrix, load_models
 
 def native_contributions(model: Any, x: np.ndarray) -> np.ndarray:
     """(rows, features + 1): each feature's additive contribution to `model.predict(x)`, the base value last."""
+    if isinstance(model, Pipeline) and isinstance(model.steps[0][1], ColumnTransformer):  # named features only
+        positions = model.steps[0][1].transformers_[0][2]
+        inner = native_contributions(model[1:], model[0].transform(x))
+        full = np.zeros((len(x), x.shape[1] + 1))
+        full[:, positions], full[:, -1] = inner[:, :-1], inner[:, -1]
+        return full
     if isinstance(model, Pipeline):
         return native_contributions(model.steps[-1][1], model[:-1].transform(x) if len(model.steps) > 1 else x)
     if hasattr(model, "get_booster"):  # XGBoost

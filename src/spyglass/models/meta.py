@@ -13,13 +13,22 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LinearRegression
 
-from spyglass.models.cv import Fold, walk_forward_splits
+from spyglass.models.cv import Fold, purge_for_horizon, walk_forward_splits
 from spyglass.models.evaluation import rolling_ic, signal_metrics
 
 
 def make_meta_learner(positive: bool, fit_intercept: bool) -> LinearRegression:
     """The stacker: a linear blend of base predictions (non-negative weights when `positive`)."""
     return LinearRegression(positive=positive, fit_intercept=fit_intercept)
+
+
+def identity_stack() -> LinearRegression:
+    """The stack of a single learner: its prediction as it is (weight 1, intercept 0). Fitting a blend of one
+    would only rescale it fold by fold and cost the first meta window's rows."""
+    model = LinearRegression()
+    model.coef_, model.intercept_, model.n_features_in_ = np.ones(1), 0.0, 1
+    model.rank_, model.singular_ = 1, np.ones(1)
+    return model
 
 
 def walk_forward_meta(
@@ -57,29 +66,39 @@ class MetaTraining:
     rolling_ic: pd.DataFrame  # date, stack and each base model: IC over the last meta.rolling_ic_window rows
 
 
-def stacked_predictions(base_oof: pd.DataFrame, meta_cfg: dict, gap: int, embargo: int) -> MetaTraining:
-    """Walk-forward (expanding) LinearRegression stack over the `pred_*` columns of the base OOF table."""
+def stacked_predictions(
+    base_oof: pd.DataFrame, meta_cfg: dict, gap: int, embargo: int, horizon_days: int = 1
+) -> MetaTraining:
+    """Walk-forward (expanding) LinearRegression stack over the `pred_*` columns of the base OOF table, purged
+    for a target over `horizon_days` (cv.gap and cv.embargo are floors)."""
+    gap, embargo = purge_for_horizon(gap, embargo, horizon_days)
     columns = [c for c in base_oof.columns if c.startswith("pred_")]
     x, y = base_oof[columns].to_numpy(), base_oof["target"].to_numpy()
 
     def make_meta():
         return make_meta_learner(bool(meta_cfg["positive"]), bool(meta_cfg["fit_intercept"]))
 
-    prediction, fold_id, folds = walk_forward_meta(
-        x, y, make_meta, int(meta_cfg["n_folds"]), int(meta_cfg["min_train"]), gap, embargo
-    )
-    tested = fold_id >= 0
     known = np.isfinite(y)
-    final = make_meta().fit(x[known], y[known])
+    if len(columns) == 1:  # one learner: the stack is the learner (every base OOF row is out of sample already)
+        prediction, fold_id, folds = x[:, 0].copy(), base_oof["fold"].to_numpy(), []
+        final = identity_stack()
+    else:
+        prediction, fold_id, folds = walk_forward_meta(
+            x, y, make_meta, int(meta_cfg["n_folds"]), int(meta_cfg["min_train"]), gap, embargo
+        )
+        final = make_meta().fit(x[known], y[known])
+    tested = fold_id >= 0
     names = [c.removeprefix("pred_") for c in columns]
     metrics = {
-        "stack": signal_metrics(prediction[tested], y[tested]),
+        "stack": signal_metrics(prediction[tested], y[tested], horizon_days),
         "base_same_rows": {
-            n: signal_metrics(base_oof[c].to_numpy()[tested], y[tested]) for n, c in zip(names, columns, strict=True)
+            n: signal_metrics(base_oof[c].to_numpy()[tested], y[tested], horizon_days)
+            for n, c in zip(names, columns, strict=True)
         },
         "weights": {n: round(float(w), 6) for n, w in zip(names, final.coef_, strict=True)},
         "intercept": round(float(final.intercept_), 8),
         "folds": len(folds),
+        "horizon_days": horizon_days,
     }
     oof = pd.DataFrame({"date": base_oof["date"], "fold": fold_id, "target": y, "prediction": prediction})
     series = {
@@ -87,7 +106,11 @@ def stacked_predictions(base_oof: pd.DataFrame, meta_cfg: dict, gap: int, embarg
         **{n: base_oof[c].to_numpy()[tested] for n, c in zip(names, columns, strict=True)},
     }
     ic = rolling_ic(
-        base_oof["date"][tested].reset_index(drop=True), y[tested], series, int(meta_cfg["rolling_ic_window"])
+        base_oof["date"][tested].reset_index(drop=True),
+        y[tested],
+        series,
+        int(meta_cfg["rolling_ic_window"]),
+        horizon_days,
     )
     return MetaTraining(
         oof=oof[tested].reset_index(drop=True), model=final, inputs=columns, metrics=metrics, rolling_ic=ic

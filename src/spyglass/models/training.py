@@ -1,7 +1,7 @@
 """train_base's pure core: the model frame of a config, walk-forward OOF predictions of each base learner with
 tuning inside every training window, and the final refits. Frames and config in, frames out.
 
-The train_base and ablation stages add only reading, validation and writing; tests (the no-look-ahead test above
+The ablation and train_base stages add only reading, validation and writing; tests (the no-look-ahead test above
 all) call these functions directly, so what they check is exactly what the pipeline runs.
 """
 
@@ -12,14 +12,18 @@ from typing import Any
 
 import pandas as pd
 
+from spyglass.errors import DataError
 from spyglass.features.assemble import ModelFrame, TierPolicy, model_frame_from_tables
 from spyglass.features.tables import FeatureTables
 from spyglass.models.base import worker_count
-from spyglass.models.cv import folds_table, walk_forward_splits
+from spyglass.models.cv import folds_table, purge_for_horizon, walk_forward_splits
 from spyglass.models.evaluation import signal_metrics
+from spyglass.models.feature_sets import FeatureSet
 from spyglass.models.oof import BaseModelSpec, FitResult, fit_base_model
 from spyglass.models.registry import model_manifest
 from spyglass.models.tuning import TuningSpec
+
+ALL_FEATURES = FeatureSet("all", ("technical", "index", "chain", "extra"))
 
 
 @dataclass
@@ -42,40 +46,52 @@ def tier_policy(cfg: dict) -> TierPolicy:
     return TierPolicy(str(options["chain_features"]), int(options["min_history_days"]))
 
 
-def model_frame(tables: FeatureTables, cfg: dict) -> ModelFrame:
-    """The model matrix of a composed config (imputation and the tier policy from cfg["features"])."""
+def model_frame(tables: FeatureTables, cfg: dict, horizon_days: int = 1) -> ModelFrame:
+    """The model matrix of a composed config (imputation and the tier policy from cfg["features"]), its target
+    the forward `horizon_days` excess log return."""
     fill = int(cfg["features"]["imputation"]["forward_fill_limit"])
     return model_frame_from_tables(tables.technical, tables.options, fill, tables.extra, tables.vol_index,
-                                   tier_policy(cfg))  # fmt: skip
+                                   tier_policy(cfg), horizon_days)  # fmt: skip
 
 
-def outer_folds(n_rows: int, cv: dict) -> list:
-    """The walk-forward folds of cfg["cv"] over `n_rows` model rows."""
+def outer_folds(n_rows: int, cv: dict, horizon_days: int = 1) -> list:
+    """The walk-forward folds of cfg["cv"] over `n_rows` model rows, purged for a target over `horizon_days`."""
+    gap, embargo = purge_for_horizon(int(cv["gap"]), int(cv["embargo"]), horizon_days)
     return walk_forward_splits(
-        n_rows, int(cv["n_folds"]), int(cv["min_train"]), int(cv["embargo"]), int(cv["gap"]), cv["window"],
-        cv["max_train"],
-    )  # fmt: skip
+        n_rows, int(cv["n_folds"]), int(cv["min_train"]), embargo, gap, cv["window"], cv["max_train"]
+    )
 
 
-def base_model_predictions(tables: FeatureTables, cfg: dict) -> BaseTraining:
-    """Walk-forward OOF predictions of every model in cfg["model"], plus final refits on all known rows.
+def base_model_predictions(
+    tables: FeatureTables, cfg: dict, horizon_days: int = 1, feature_set: FeatureSet = ALL_FEATURES
+) -> BaseTraining:
+    """Walk-forward OOF predictions of the learners of cfg["model"] that `feature_set` keeps, on its columns, for
+    the target over `horizon_days`, plus final refits on all known rows.
 
     `cfg` needs the sections model, tuning, cv, features.imputation, features.options and seed.
     """
-    frame = model_frame(tables, cfg)
+    frame = model_frame(tables, cfg, horizon_days)
+    columns = feature_set.columns(frame)
     tuning_cfg = cfg["tuning"]
-    folds = outer_folds(len(frame.target), cfg["cv"])
-    tuning = tuning_spec(cfg)
+    folds = outer_folds(len(frame.target), cfg["cv"], horizon_days)
+    tuning = tuning_spec(cfg, horizon_days)
     tuned = {name: tuning for name in tuning_cfg["models"]}
-    specs = base_model_specs(cfg, tuning.n_workers)
-    oof, models, metrics = walk_forward_oof(frame, frame.feature_names, folds, specs, int(cfg["seed"]), tuned)
+    specs = feature_set.learners_for(base_model_specs(cfg, tuning.n_workers), columns)
+    if not specs:
+        raise DataError(f"feature set {feature_set.name!r}: no learner of `model` takes its features")
+    oof, models, metrics = walk_forward_oof(frame, columns, folds, specs, int(cfg["seed"]), tuned)
     trials = pd.concat([m.trials for m in models.values()], ignore_index=True)
     manifest = model_manifest(
         {name: m.final_params for name, m in models.items()},
-        frame.feature_names,
+        columns,
         frame.dates[frame.target.notna()],
         metrics,
-    ) | {"feature_tiers": frame.tiers, "chain_features": frame.chain_tier.as_dict()}
+    ) | {
+        "feature_tiers": {tier: [c for c in names if c in columns] for tier, names in frame.tiers.items()},
+        "chain_features": frame.chain_tier.as_dict(),
+        "horizon_days": horizon_days,
+        "feature_set": feature_set.name,
+    }
     return BaseTraining(
         oof=oof,
         folds=folds_table(folds, frame.dates),
@@ -87,12 +103,13 @@ def base_model_predictions(tables: FeatureTables, cfg: dict) -> BaseTraining:
     )
 
 
-def tuning_spec(cfg: dict) -> TuningSpec:
-    """The nested-tuning settings of a composed config (cfg["tuning"], inner folds from cfg["cv"], studies named
-    under the ticker's name, data.name); tuning.n_workers null means one per core."""
+def tuning_spec(cfg: dict, horizon_days: int = 1) -> TuningSpec:
+    """The nested-tuning settings of a composed config (cfg["tuning"], inner folds from cfg["cv"] purged for the
+    horizon, studies named under the ticker's name, data.name); tuning.n_workers null means one per core."""
     cv, tuning = cfg["cv"], cfg["tuning"]
+    gap, embargo = purge_for_horizon(int(cv["gap"]), int(cv["embargo"]), horizon_days)
     return TuningSpec(
-        int(tuning["n_trials"]), int(cv["inner_folds"]), int(cv["gap"]), int(cv["embargo"]), tuning["storage"],
+        int(tuning["n_trials"]), int(cv["inner_folds"]), gap, embargo, tuning["storage"],
         bool(tuning["prune"]), worker_count(tuning.get("n_workers", 1)), cfg["data"].get("name", ""),
     )  # fmt: skip
 
@@ -103,7 +120,15 @@ def base_model_specs(cfg: dict, tuning_workers: int = 1) -> list[BaseModelSpec]:
     impute = bool(cfg["features"]["imputation"]["median_in_fold"])
     threads = max(worker_count(cfg.get("n_jobs")) // tuning_workers, 1)
     return [
-        BaseModelSpec(name, model["factory"], model["params"], model.get("search_space", {}), impute, threads)
+        BaseModelSpec(
+            name,
+            model["factory"],
+            model["params"],
+            model.get("search_space", {}),
+            impute,
+            threads,
+            tuple(model.get("features") or ()),
+        )
         for name, model in cfg["model"].items()
     ]
 
@@ -117,9 +142,10 @@ def walk_forward_oof(
     tuning: dict[str, TuningSpec],
     refit: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, FitResult], dict[str, dict[str, float]]]:
-    """Out-of-fold predictions of each base learner on `columns` of the frame (test rows only: date, fold,
-    target, pred_<name>), the fits (final refits unless `refit` is off) and each model's signal metrics.
-    A learner named in `tuning` is tuned inside every training window."""
+    """Out-of-fold predictions of each base learner on `columns` of the frame (a learner with named features on
+    those of them present; test rows only: date, fold, target, pred_<name>), the fits (final refits unless
+    `refit` is off) and each model's signal metrics (on non-overlapping rows of the frame's horizon). A learner
+    named in `tuning` is tuned inside every training window."""
     x, y = frame.features[columns].to_numpy(), frame.target.to_numpy()
     first_test = folds[0].test_start
     oof = pd.DataFrame({"date": frame.dates, "fold": -1, "target": frame.target})
@@ -127,7 +153,8 @@ def walk_forward_oof(
         oof.loc[fold.test, "fold"] = fold.index
     models, metrics = {}, {}
     for spec in specs:
-        models[spec.name] = fit_base_model(spec, x, y, folds, seed, tuning.get(spec.name), refit)
+        positions = spec.positions(columns)
+        models[spec.name] = fit_base_model(spec, x, y, folds, seed, tuning.get(spec.name), refit, positions)
         oof[f"pred_{spec.name}"] = models[spec.name].oof
-        metrics[spec.name] = signal_metrics(models[spec.name].oof[first_test:], y[first_test:])
+        metrics[spec.name] = signal_metrics(models[spec.name].oof[first_test:], y[first_test:], frame.horizon_days)
     return oof.iloc[first_test:].reset_index(drop=True), models, metrics
