@@ -1,4 +1,5 @@
-"""backtest: run the allocations through the vectorised engine; write metrics, plot tables and daily results."""
+"""backtest: run the allocations through the vectorised engine; state the verdict against both benchmarks with
+error bars; write metrics, plot tables, the tearsheet and daily results."""
 
 import json
 from pathlib import Path
@@ -8,9 +9,13 @@ from omegaconf import DictConfig
 from spyglass.backtest.engine import backtest_with_benchmarks
 from spyglass.backtest.report import backtest_summary, plot_tables
 from spyglass.backtest.tearsheet import render_charts, tearsheet_html
+from spyglass.backtest.verdict import RuleSettings, strategy_verdict
 from spyglass.cli import log, run_stage
+from spyglass.config import to_plain
+from spyglass.data.vol_indices import indices_source
 from spyglass.io import read_table, write_json, write_parquet, write_text, write_with
 from spyglass.schemas import AllocationsSchema, BacktestDailySchema, PricesSchema, TrialsSchema, validate
+from spyglass.strategy.choice import read_choice
 
 
 def main(cfg: DictConfig) -> None:
@@ -21,8 +26,15 @@ def main(cfg: DictConfig) -> None:
     daily = validate(
         backtest_with_benchmarks(allocations, prices, cost_bps, rf, slippage_bps), BacktestDailySchema, "backtest"
     )
-    n_trials = max(len(read_table(cfg.paths.trials, TrialsSchema)), 1)  # every Optuna trial run to get here
+    ablation_path = Path(cfg.paths.metrics_dir) / "ablation.json"
+    ablation = json.loads(ablation_path.read_text())
+    # every candidate compared and every Optuna trial run to get here
+    n_trials = len(ablation["candidates"]) + len(read_table(cfg.paths.trials, TrialsSchema))
     summary = backtest_summary(daily, cost_bps, n_trials, slippage_bps)
+    rule = RuleSettings.from_config(to_plain(cfg.comparison), int(cfg.seed))
+    verdict = strategy_verdict(daily, read_choice(cfg.paths.choice), rule)
+    summary |= {"verdict": verdict | {"pbo": (ablation.get("pbo") or {}).get("pbo")},
+                "indices": indices_source(to_plain(cfg.data))}  # fmt: skip
 
     write_parquet(daily, cfg.paths.backtest_daily)
     for name, table in plot_tables(daily, allocations).items():
@@ -32,17 +44,9 @@ def main(cfg: DictConfig) -> None:
     reports = Path(cfg.paths.reports_dir)
     for name, png in charts.items():
         write_with(lambda tmp, data=png: tmp.write_bytes(data), reports / f"{name}.png")
-    ablation_path = Path(cfg.paths.metrics_dir) / "ablation.json"
-    ablation = json.loads(ablation_path.read_text()) if ablation_path.exists() else None
     page = tearsheet_html(summary, charts, f"spyglass backtest: {cfg.data.ticker} ({cfg.data.source})", ablation)
     write_text(page, reports / "tearsheet.html")
-    log.info(
-        "backtest %s..%s: strategy %s | buy-and-hold %s",
-        summary["period"]["start"],
-        summary["period"]["end"],
-        summary["strategy"],
-        summary["buy_and_hold"],
-    )
+    log.info("backtest %s..%s: %s", summary["period"]["start"], summary["period"]["end"], verdict["headline"])
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""train_base: walk-forward out-of-fold predictions for each configured base learner, then a final refit.
+"""train_base: walk-forward out-of-fold predictions for each base learner of the chosen candidate (the ablation
+stage's choice: its horizon and feature set), tuned inside every training window, then a final refit.
 
-Features: technical and volatility-index features always; chain-snapshot features where the tier policy
-includes them (the decision is logged and goes to the metrics). Writes OOF predictions, fold boundaries, Optuna
-trials, the refitted models with a manifest, and metrics.
+Features: those of the chosen feature set; chain-snapshot features only where the tier policy includes them
+(the decision is logged and goes to the metrics). Writes OOF predictions, fold boundaries, Optuna trials, the
+refitted models with a manifest, and metrics.
 """
 
 from omegaconf import DictConfig
@@ -11,18 +12,22 @@ from spyglass.cli import log, run_stage
 from spyglass.config import to_plain
 from spyglass.features.tables import read_feature_tables
 from spyglass.io import replace_dir, write_json, write_parquet, write_with
+from spyglass.models.feature_sets import feature_sets
 from spyglass.models.registry import save_models
 from spyglass.models.training import base_model_predictions
 from spyglass.models.tuning import discard_file_storage, optimisation_history
 from spyglass.schemas import BaseOofSchema, FoldsSchema, TrialsSchema, validate
+from spyglass.strategy.choice import read_choice
 
 
 def main(cfg: DictConfig) -> None:
     plain = to_plain(cfg)
     discard_file_storage(plain["tuning"]["storage"])  # this run's studies start afresh
-    training = base_model_predictions(read_feature_tables(plain["paths"]), plain)
+    choice = read_choice(cfg.paths.choice)
+    feature_set = feature_sets(plain["comparison"]["feature_sets"])[choice.feature_set]
+    training = base_model_predictions(read_feature_tables(plain["paths"]), plain, choice.horizon_days, feature_set)
     tier = training.frame.chain_tier
-    log.info("train_base: %s", tier.reason)
+    log.info("train_base: %s on %s; %s", choice.candidate, ", ".join(training.models), tier.reason)
     oof = validate(training.oof, BaseOofSchema, "base OOF predictions")
     folds = validate(training.folds, FoldsSchema, "walk-forward folds")
 
@@ -36,6 +41,9 @@ def main(cfg: DictConfig) -> None:
     write_json(
         {
             "oof": training.metrics,
+            "candidate": choice.candidate,
+            "horizon_days": choice.horizon_days,
+            "feature_set": choice.feature_set,
             "folds": len(folds),
             "rows": len(training.frame.target),
             "chain_features": tier.as_dict(),

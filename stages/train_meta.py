@@ -1,4 +1,5 @@
-"""train_meta: a LinearRegression stack on base OOF predictions, evaluated walk-forward, then refitted on all."""
+"""train_meta: a LinearRegression stack on base OOF predictions, evaluated walk-forward (purged for the chosen
+horizon), then refitted on all."""
 
 from omegaconf import DictConfig
 
@@ -8,11 +9,13 @@ from spyglass.io import read_table, write_json, write_parquet, write_with
 from spyglass.models.meta import stacked_predictions
 from spyglass.models.registry import save_stack, stack_manifest
 from spyglass.schemas import BaseOofSchema, MetaOofSchema, validate
+from spyglass.strategy.choice import read_choice
 
 
 def main(cfg: DictConfig) -> None:
     base = read_table(cfg.paths.base_oof, BaseOofSchema)
-    meta = stacked_predictions(base, to_plain(cfg.meta), int(cfg.cv.gap), int(cfg.cv.embargo))
+    horizon = read_choice(cfg.paths.choice).horizon_days
+    meta = stacked_predictions(base, to_plain(cfg.meta), int(cfg.cv.gap), int(cfg.cv.embargo), horizon)
     oof = validate(meta.oof, MetaOofSchema, "meta OOF predictions")
     write_parquet(oof, cfg.paths.meta_oof)
     save_stack(cfg.paths.meta_model, meta.model, meta.inputs)

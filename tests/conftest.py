@@ -44,6 +44,8 @@ SMALL_OVERRIDES = [
     "meta.min_train=100",
     "model.xgboost.params.n_estimators=20",
     "model.lightgbm.params.n_estimators=20",
+    "target.horizon_days=[1,5]",
+    "comparison.bootstrap.reps=200",
 ]
 
 
@@ -136,12 +138,30 @@ def synthetic_market(small_cfg: dict):
     return load_market_data(small_cfg["data"], small_cfg["seed"])
 
 
+# The candidate the small run trains: every learner on every feature, a 5-day horizon (weekly rebalancing), the
+# tilted vol target, adopted. Fixed, so tests of training, scoring and the app do not depend on what the rule picks
+# on five synthetic years (tests/test_ablation.py checks the rule on `small_comparison`).
+SMALL_CHOICE = {"adopted": True, "horizon_days": 5, "feature_set": "technical+index+chain", "sizing": "vol_tilt",
+                "reason": "fixed for the tests"}  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def small_run(synthetic_market, small_cfg):
-    """The whole pipeline on the small synthetic data, in memory, once per test session."""
+    """The whole pipeline on the small synthetic data, in memory, once per test session (SMALL_CHOICE)."""
     from helpers import run_pipeline
+    from spyglass.strategy.choice import Choice
 
-    return run_pipeline(synthetic_market, small_cfg)
+    return run_pipeline(synthetic_market, small_cfg, Choice(**SMALL_CHOICE))
+
+
+@pytest.fixture(scope="session")
+def small_comparison(small_run, synthetic_market, small_cfg):
+    """The comparison of every candidate on the small synthetic data, and the rule's choice."""
+    from spyglass.ablation import compare
+    from spyglass.features.tables import FeatureTables
+
+    tables = FeatureTables(small_run.ta, small_run.options, vol_index=small_run.vol_index)
+    return compare(tables, synthetic_market.prices, small_cfg)
 
 
 @pytest.fixture()
@@ -154,8 +174,10 @@ def artifacts_root(tmp_path_factory, synthetic_market, small_cfg, small_run):
     """A pipeline run on the small synthetic data, written where the stages would (the app and the daily run
     read it)."""
     from spyglass.backtest.report import backtest_summary
+    from spyglass.backtest.verdict import RuleSettings, strategy_verdict
     from spyglass.data import snapshot_provenance
     from spyglass.data.store import replace_store
+    from spyglass.data.vol_indices import indices_source
     from spyglass.io import write_json, write_parquet
     from spyglass.models.registry import save_models, save_stack
 
@@ -174,7 +196,10 @@ def artifacts_root(tmp_path_factory, synthetic_market, small_cfg, small_run):
         write_parquet(table, root / paths["options_latest"] / f"{name}.parquet")
     write_parquet(run.allocations, root / paths["allocations"])
     write_parquet(run.daily, root / paths["backtest_daily"])
-    write_json(backtest_summary(run.daily, 2.0), root / paths["metrics_dir"] / "backtest.json")
+    verdict = strategy_verdict(run.daily, run.choice, RuleSettings(reps=200))  # as the backtest stage adds it
+    summary = backtest_summary(run.daily, 2.0) | {"verdict": verdict, "indices": indices_source(cfg["data"])}
+    write_json(summary, root / paths["metrics_dir"] / "backtest.json")
+    write_json(run.choice.as_dict(), root / paths["choice"])
     (root / paths["base_dir"]).mkdir(parents=True)
     save_models(root / paths["base_dir"], {n: r.final_model for n, r in run.base.models.items()}, run.base.manifest)
     save_stack(root / paths["meta_model"], run.meta.model, run.meta.inputs)

@@ -11,15 +11,19 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
+from spyglass.ablation import Comparison, compare
 from spyglass.backtest.engine import backtest_with_benchmarks
 from spyglass.data import MarketData
 from spyglass.features.tables import FeatureTables
+from spyglass.features.targets import horizons
 from spyglass.features.technical import ta_feature_table
 from spyglass.features.vol_index import VolIndexSpec, vol_index_features
+from spyglass.models.feature_sets import feature_sets
 from spyglass.models.meta import MetaTraining, stacked_predictions
 from spyglass.models.training import BaseTraining, base_model_predictions
 from spyglass.options.features import OptionsAnalytics, options_feature_table
 from spyglass.strategy.allocation import get_allocations
+from spyglass.strategy.choice import Choice
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,19 +55,27 @@ class PipelineRun:
     meta: MetaTraining
     allocations: pd.DataFrame
     daily: pd.DataFrame
+    choice: Choice
+    comparison: Comparison | None = None  # None when the choice was given
 
 
-def run_pipeline(market: MarketData, cfg: dict) -> PipelineRun:
-    """The pipeline on `market` with a composed config, in memory (no DVC, no files)."""
+def run_pipeline(market: MarketData, cfg: dict, choice: Choice | None = None) -> PipelineRun:
+    """The pipeline on `market` with a composed config, in memory (no DVC, no files): the comparison picks the
+    candidate (unless `choice` names one), which is then trained, stacked, sized and backtested."""
     options, analytics = options_feature_table(market.chains, cfg["data"], cfg["features"]["options"])
-    ta = ta_feature_table(market.prices, cfg["features"]["technical"], cfg["data"]["risk_free_rate"])
+    ta = ta_feature_table(market.prices, cfg["features"]["technical"], cfg["data"]["risk_free_rate"],
+                          horizons(cfg["target"]["horizon_days"]))  # fmt: skip
     spec = VolIndexSpec.from_config(cfg["features"]["vol_index"])
     vol_index, _ = vol_index_features(market.vol_indices, market.prices, spec)
-    base = base_model_predictions(FeatureTables(ta, options, vol_index=vol_index), cfg)
-    meta = stacked_predictions(base.oof, cfg["meta"], cfg["cv"]["gap"], cfg["cv"]["embargo"])
-    allocations = get_allocations(meta.oof, market.prices, cfg["allocation"])
+    tables = FeatureTables(ta, options, vol_index=vol_index)
+    comparison = compare(tables, market.prices, cfg) if choice is None else None
+    choice = comparison.choice if comparison is not None else choice
+    feature_set = feature_sets(cfg["comparison"]["feature_sets"])[choice.feature_set]
+    base = base_model_predictions(tables, cfg, choice.horizon_days, feature_set)
+    meta = stacked_predictions(base.oof, cfg["meta"], cfg["cv"]["gap"], cfg["cv"]["embargo"], choice.horizon_days)
+    allocations = get_allocations(meta.oof, market.prices, cfg["allocation"], choice.plan(cfg["allocation"]))
     daily = backtest_with_benchmarks(allocations, market.prices, 2.0, cfg["data"]["risk_free_rate"])
-    return PipelineRun(options, analytics, ta, vol_index, base, meta, allocations, daily)
+    return PipelineRun(options, analytics, ta, vol_index, base, meta, allocations, daily, choice, comparison)
 
 
 def run_stage_script(repo_root, monkeypatch, stage: str, overrides: list[str]) -> None:
@@ -84,7 +96,7 @@ def stage_paths(root: Path) -> list[str]:
     return [f"paths.{key}={root}/{value}" for key, value in paths.items()]
 
 
-STAGES = ["fetch", "options_features", "ta_features", "train_base", "ablation", "train_meta", "allocate", "backtest"]
+STAGES = ["fetch", "options_features", "ta_features", "ablation", "train_base", "train_meta", "allocate", "backtest"]
 
 
 def run_stages(repo_root: Path, monkeypatch, overrides: list[str]) -> None:

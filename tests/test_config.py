@@ -30,7 +30,8 @@ def option_names(repo_root, group: str) -> list[str]:
     return sorted(p.stem for p in (repo_root / "conf" / group).glob("*.yaml"))
 
 
-@pytest.mark.parametrize("group", ["data", "tuning", "allocation", "backtest", "meta", "cv", "features", "paths"])
+@pytest.mark.parametrize("group", ["data", "tuning", "allocation", "backtest", "meta", "cv", "features", "paths",
+                                   "target", "comparison"])  # fmt: skip
 def test_every_option_of_every_group_composes(repo_root, group):
     for option in option_names(repo_root, group):
         cfg = to_plain(compose([f"{group}={option}"], repo_root / "conf"))
@@ -43,7 +44,7 @@ def test_every_model_config_builds_its_estimator(repo_root):
     for name, model_cfg in cfg["model"].items():
         estimator = build_estimator(model_cfg["factory"], model_cfg["params"], seed=0)
         assert hasattr(estimator, "fit") and hasattr(estimator, "predict"), name
-    assert cfg["allocation"]["method"] in SIZING_METHODS
+    assert set(cfg["comparison"]["sizings"]) <= set(SIZING_METHODS)
 
 
 def test_model_group_selects_a_subset_and_keys_override(repo_root):
@@ -118,13 +119,34 @@ def test_config_module_prints_the_composition(repo_root):
 
 
 def build_allocation(cfg: dict, market) -> int:
-    from spyglass.strategy.allocation import get_allocations
+    from spyglass.strategy.allocation import SizingPlan, get_allocations, rebalance_schedule
 
     dates = market.prices["date"].iloc[-300:]
     predictions = pd.DataFrame({"date": dates, "prediction": np.linspace(-2e-4, 4e-4, len(dates))})
-    allocations = get_allocations(predictions, market.prices, cfg["allocation"])
-    assert allocations["allocation"].between(cfg["allocation"]["min_position"], cfg["allocation"]["max_position"]).all()
-    return len(allocations)
+    rows = 0
+    for sizing in [*cfg["comparison"]["sizings"], None]:
+        plan = SizingPlan(sizing, 21, rebalance_schedule(cfg["allocation"]["rebalance"], 21))
+        allocations = get_allocations(predictions, market.prices, cfg["allocation"], plan)
+        bounds = cfg["allocation"]["min_position"], cfg["allocation"]["max_position"]
+        assert allocations["allocation"].between(*bounds).all()
+        rows += len(allocations)
+    return rows
+
+
+def build_target(cfg: dict, market) -> int:
+    from spyglass.features.targets import horizons
+    from spyglass.features.technical import ta_feature_table
+
+    table = ta_feature_table(market.prices, cfg["features"]["technical"], 0.0, horizons(cfg["target"]["horizon_days"]))
+    return sum(column.startswith("target_ret_") for column in table)
+
+
+def build_comparison(cfg: dict, market) -> int:
+    from spyglass.backtest.verdict import RuleSettings
+    from spyglass.models.feature_sets import feature_sets
+
+    RuleSettings.from_config(cfg["comparison"], cfg["seed"])
+    return len(feature_sets(cfg["comparison"]["feature_sets"]))
 
 
 def build_tuned_model(cfg: dict, market) -> int:
@@ -168,7 +190,9 @@ def build_stack(cfg: dict, market) -> int:
     target = rng.normal(0, 0.01, 600)
     oof = pd.DataFrame({"date": pd.bdate_range("2015-01-01", periods=600), "target": target,
                         "pred_a": target + rng.normal(0, 0.02, 600), "pred_b": rng.normal(0, 0.01, 600)})  # fmt: skip
-    return len(stacked_predictions(oof, cfg["meta"] | {"min_train": 200}, cfg["cv"]["gap"], cfg["cv"]["embargo"]).oof)
+    return len(
+        stacked_predictions(oof, cfg["meta"] | {"min_train": 200}, cfg["cv"]["gap"], cfg["cv"]["embargo"], 5).oof
+    )
 
 
 def build_backtest(cfg: dict, market) -> int:
@@ -194,7 +218,8 @@ def build_paths(cfg: dict, market) -> int:
 
 
 BUILDERS = {"allocation": build_allocation, "tuning": build_tuned_model, "cv": build_folds, "meta": build_stack,
-            "backtest": build_backtest, "features": build_features, "paths": build_paths}  # fmt: skip
+            "backtest": build_backtest, "features": build_features, "paths": build_paths, "target": build_target,
+            "comparison": build_comparison}  # fmt: skip
 OFFLINE_SOURCES = ["sample", "synthetic"]  # csv, kaggle and yfinance need files or recordings: tests/data/
 
 

@@ -37,7 +37,7 @@ def test_two_runs_the_same_day_leave_the_first_record(root, small_cfg):
     row = journal.iloc[0]
     assert row["as_of"] == pd.Timestamp("2014-12-31") and row["staleness_days"] == 0
     assert row["source"] == "synthetic" and set(row["feature_tiers"].split(",")) == {"technical", "index", "chain"}
-    assert set(json.loads(row["models"])) == {"elasticnet", "xgboost", "lightgbm"}
+    assert set(json.loads(row["models"])) == {"ridge", "elasticnet", "xgboost", "lightgbm"}
     assert json.loads((root / small_cfg["paths"]["metrics_dir"] / "journal.json").read_text())["days_recorded"] == 1
 
 
@@ -47,8 +47,9 @@ def test_the_days_position_is_get_allocations_over_the_walk_forward_record(
     result = run_daily(small_cfg, root, AFTER_CLOSE)
     record = small_run.allocations[["date", "prediction"]]
     day = pd.DataFrame({"date": [pd.Timestamp("2014-12-31")], "prediction": [result.row["prediction"]]})
+    plan = small_run.choice.plan(small_cfg["allocation"])  # the weekly tilted vol target of a 5-day forecast
     expected = get_allocations(pd.concat([record[record["date"] < day["date"][0]], day]), synthetic_market.prices,
-                               small_cfg["allocation"]).iloc[-1]  # fmt: skip
+                               small_cfg["allocation"], plan).iloc[-1]  # fmt: skip
     for column in ("vol_estimate", "allocation_raw", "allocation_clipped", "allocation"):
         assert result.row[column] == pytest.approx(expected[column], rel=1e-12), column
 

@@ -44,7 +44,7 @@ def dvc_stages(repo_root: Path) -> dict[str, dict]:
     }
 
 
-@pytest.mark.parametrize("name", ["fetch", "options_features", "ta_features", "train_base", "ablation",
+@pytest.mark.parametrize("name", ["fetch", "options_features", "ta_features", "ablation", "train_base",
                                   "train_meta", "allocate", "backtest"])  # fmt: skip
 def test_stage_deps_are_exactly_the_code_it_runs(repo_root, name):
     """Every spyglass module a stage script can execute is a dependency (so editing it reruns the stage), and no

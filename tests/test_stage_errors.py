@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from helpers import good_prices, run_stage_script
-from spyglass.io import write_parquet
+from spyglass.io import write_json, write_parquet
+from spyglass.strategy.choice import Choice
 
 
 def run_ta_stage(repo_root, monkeypatch, tmp_path):
@@ -126,7 +127,7 @@ def test_when_the_bars_fail_the_chains_that_arrived_are_stored_and_nothing_else_
     [
         ("fetch", "data=nope", "Could not find 'data/nope' Available options in 'data': cboe csv kaggle sample"),
         ("fetch", "cv.nope=1", "Could not override 'cv.nope'. To append to your config use +cv.nope=1"),
-        ("allocate", "allocation.method=nope", "unknown allocation.method 'nope'; choose one of ['kelly', "),
+        ("allocate", "allocation.rebalance=hourly", "allocation.rebalance must be one of ['daily', 'weekly', "),
         ("allocate", "allocation.min_position=3", "allocation.min_position must be <= allocation.max_position"),
         ("ta_features", "features.technical.groups=[trend,nope]", "unknown technical feature group(s) ['nope']"),
     ],
@@ -134,8 +135,10 @@ def test_when_the_bars_fail_the_chains_that_arrived_are_stored_and_nothing_else_
 def test_a_bad_config_is_one_line_before_anything_is_written(repo_root, monkeypatch, tmp_path, caplog, stage,
                                                              override, expected):  # fmt: skip
     overrides = [override, f"paths.allocations={tmp_path}/a.parquet", f"paths.ta_features={tmp_path}/t.parquet",
-                 f"paths.prices={tmp_path}/p.parquet", f"paths.meta_oof={tmp_path}/m.parquet"]  # fmt: skip
+                 f"paths.prices={tmp_path}/p.parquet", f"paths.meta_oof={tmp_path}/m.parquet",
+                 f"paths.choice={tmp_path}/c.json"]  # fmt: skip
     write_parquet(good_prices(300), tmp_path / "p.parquet")
+    write_json(Choice(True, 1, "technical", "vol_tilt", "given").as_dict(), tmp_path / "c.json")
     meta = pd.DataFrame({"date": good_prices(300)["date"], "fold": 0, "target": 0.0, "prediction": 0.001})
     write_parquet(meta, tmp_path / "m.parquet")
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exit_info:
@@ -143,4 +146,4 @@ def test_a_bad_config_is_one_line_before_anything_is_written(repo_root, monkeypa
     assert exit_info.value.code == 1
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and expected in errors[0].getMessage() and "\n" not in errors[0].getMessage()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.parquet", "p.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "m.parquet", "p.parquet"]

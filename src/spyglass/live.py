@@ -15,13 +15,15 @@ import polars as pl
 
 from spyglass.data import MarketData
 from spyglass.features.tables import read_feature_tables
+from spyglass.features.targets import is_target
 from spyglass.features.technical import ta_feature_table
 from spyglass.features.vol_index import VolIndexSpec, vol_index_features
 from spyglass.io import read_table
 from spyglass.models.registry import score
 from spyglass.options.features import options_feature_table
 from spyglass.schemas import PricesSchema
-from spyglass.strategy.allocation import allocation_for_day
+from spyglass.strategy.allocation import SizingPlan, allocation_for_day
+from spyglass.strategy.choice import read_choice
 
 SIZING_STEPS = ("vol_estimate", "allocation_raw", "allocation_clipped", "allocation")
 
@@ -35,6 +37,7 @@ class ScoredDay:
     allocation: pd.Series  # vol_estimate, allocation_raw, allocation_clipped, allocation, ...
     features: pd.DataFrame  # the row the models scored (date + the manifest's features)
     options_row: pd.DataFrame | None = None  # the day's options features (all columns), where it has a chain
+    plan: SizingPlan | None = None  # how it was sized (the comparison's choice)
 
     @property
     def sizing(self) -> dict[str, float]:
@@ -54,7 +57,7 @@ def model_row(
     """One day's input to the saved models: its technical row (without the target) joined on the date with each
     other tier's row (volatility index, chain, the source's extras; None or empty adds nothing), keeping the
     columns the models' manifest lists (chain-snapshot features only when they were trained with them)."""
-    row = ta_row.drop(columns="target_ret_1d", errors="ignore")
+    row = ta_row.drop(columns=[c for c in ta_row.columns if is_target(c)])
     for extra in tier_rows:
         if extra is not None and len(extra):
             row = row.merge(extra, on="date", how="left")
@@ -63,7 +66,7 @@ def model_row(
 
 
 def technical_row(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
-    """The technical features (and target column) of the last date of `prices`."""
+    """The technical features (and the 1-day target column, unknown on that day) of the last date of `prices`."""
     return ta_feature_table(prices, cfg["features"]["technical"], float(cfg["data"]["risk_free_rate"])).tail(1)
 
 
@@ -84,8 +87,9 @@ def score_day(
 def score_row(
     row: pd.DataFrame, prices: pd.DataFrame, cfg: dict, root: str | Path = ".", options_row: pd.DataFrame | None = None
 ) -> ScoredDay:
-    """Score one model row (see `model_row`) with the models saved under `root` and size its position after the
-    pipeline's walk-forward record (`paths.allocations`, the smoothing's memory; none yet is fine)."""
+    """Score one model row (see `model_row`) with the models saved under `root` and size its position as the
+    pipeline does (the comparison's choice, `paths.choice`), after its walk-forward record (`paths.allocations`:
+    the sizing's, smoothing's and schedule's memory; none yet is fine)."""
     root, paths = Path(root), cfg["paths"]
     scored = score(root / paths["base_dir"], root / paths["meta_model"], row)
     predictions = {c: float(scored[c].iloc[-1]) for c in scored.columns if c.startswith("pred") or c == "prediction"}
@@ -93,8 +97,9 @@ def score_row(
     history_path = root / paths["allocations"]
     history = (pd.read_parquet(history_path) if history_path.exists()
                else pd.DataFrame({"date": pd.to_datetime([]), "prediction": []}))  # fmt: skip
-    allocation = allocation_for_day(history, day, predictions["prediction"], prices, cfg["allocation"])
-    return ScoredDay(day, predictions, allocation, row, options_row)
+    plan = read_choice(root / paths["choice"]).plan(cfg["allocation"])
+    allocation = allocation_for_day(history, day, predictions["prediction"], prices, cfg["allocation"], plan)
+    return ScoredDay(day, predictions, allocation, row, options_row, plan)
 
 
 def score_latest_day(market: MarketData, cfg: dict, root: str | Path = ".") -> ScoredDay:

@@ -119,7 +119,7 @@ def timing_table(directory: Path | None = None) -> str:
     reports = [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))]
     if not reports:
         return f"no stage timings in {directory}/ yet (run the pipeline)"
-    order = ["fetch", "options_features", "ta_features", "train_base", "train_meta", "allocate", "ablation",
+    order = ["fetch", "options_features", "ta_features", "ablation", "train_base", "train_meta", "allocate",
              "backtest"]  # fmt: skip
 
     def place(report: dict) -> tuple:  # by ticker (stage@ticker), then in pipeline order

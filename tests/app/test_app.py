@@ -15,7 +15,7 @@ import pytest
 from spyglass.app import charts
 from spyglass.app.main import COMPONENTS, DEFAULT_HISTORY, metrics_table, page_contents, shielded, signal_markdown
 from spyglass.app.scoring import EMPTY_STATE, latest_signal, live_score, load_artifacts
-from spyglass.strategy.allocation import allocation_for_day, get_allocations
+from spyglass.strategy.allocation import SizingPlan, allocation_for_day, get_allocations
 
 BY_STRIKE = pd.DataFrame(
     {
@@ -149,7 +149,13 @@ def test_signal_and_empty_state(artifacts_root, small_cfg, tmp_path):
     signal = latest_signal(load_artifacts(small_cfg["paths"], artifacts_root))
     assert signal["date"] == "2014-12-31" and 0 <= signal["allocation"] <= 2
     assert "allocation **" in signal_markdown(signal)
-    assert set(signal["models"]) == {"elasticnet", "xgboost", "lightgbm"}
+    assert set(signal["models"]) == {"ridge", "elasticnet", "xgboost", "lightgbm"}
+    assert signal["horizon_days"] == 5 and "over the next 5 trading days" in signal_markdown(signal)
+    # the first screen's first line: does the model beat plain vol targeting, by how much, with the interval
+    first = signal_markdown(signal).splitlines()[0]
+    assert first.startswith("**The model (5d technical+index+chain vol_tilt) against plain vol targeting: ")
+    assert "net Sharpe (90% interval; SPA p " in first
+    assert "volatility indices: model-free, computed from the simulated chains" in signal_markdown(signal)
     assert all(len(fingerprint) == 10 for fingerprint in signal["models"].values())
     assert "scikit-learn" in signal["versions"] and "scikit-learn" in signal_markdown(signal)
     empty = latest_signal(load_artifacts(small_cfg["paths"], tmp_path))
@@ -160,18 +166,20 @@ def test_a_new_days_allocation_is_the_pipelines_own_last_row(synthetic_market, s
     """Sizing a day from the walk-forward record plus that day's prediction is get_allocations itself: for a day
     the pipeline already sized, with the same prediction, every column is identical."""
     allocations, cfg = small_run.allocations, {**small_cfg["allocation"], "smoothing_halflife": 3}
-    pipeline = get_allocations(small_run.meta.oof, synthetic_market.prices, cfg).iloc[-1]
-    day = allocation_for_day(allocations, pipeline["date"], pipeline["prediction"], synthetic_market.prices, cfg)
+    plan = SizingPlan("kelly", 5, "daily")
+    pipeline = get_allocations(small_run.meta.oof, synthetic_market.prices, cfg, plan).iloc[-1]
+    prices = synthetic_market.prices
+    day = allocation_for_day(allocations, pipeline["date"], pipeline["prediction"], prices, cfg, plan)
     pd.testing.assert_series_equal(day, pipeline, check_names=False)
-    bolder = allocation_for_day(allocations, pipeline["date"], 2 * pipeline["prediction"], synthetic_market.prices, cfg)
-    variance = bolder["vol_estimate"] ** 2 / 252
-    assert bolder["allocation_raw"] == pytest.approx(cfg["kelly_fraction"] * 2 * pipeline["prediction"] / variance)
+    bolder = allocation_for_day(allocations, pipeline["date"], 2 * pipeline["prediction"], prices, cfg, plan)
+    variance = bolder["vol_estimate"] ** 2 / 252  # Kelly on the daily excess return, the 5-day forecast / 5
+    assert bolder["allocation_raw"] == pytest.approx(cfg["kelly_fraction"] * 2 * pipeline["prediction"] / 5 / variance)
 
 
 def test_live_scoring_offline_and_a_failed_refresh(artifacts_root, small_cfg):
     result = live_score(small_cfg, artifacts_root)
     assert result["date"] == "2014-12-31" and "data=synthetic" in result["source"]
-    assert set(result["base_predictions"]) == {"elasticnet", "xgboost", "lightgbm"}
+    assert set(result["base_predictions"]) == {"ridge", "elasticnet", "xgboost", "lightgbm"}
     failed = live_score({**small_cfg, "data": {**small_cfg["data"], "source": "csv"}}, artifacts_root)
     assert failed["message"].startswith("Refresh failed (csv): data=csv needs data.prices_path")
 

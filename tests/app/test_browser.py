@@ -93,7 +93,7 @@ def assert_readable(page) -> None:
 def test_signal_tab_shows_the_latest_signal_and_scores_offline(page, screenshot):
     signal = page.locator("#signal")
     assert "2014-12-31: allocation" in signal.inner_text()
-    models = r"models: elasticnet [0-9a-f]{10}, lightgbm [0-9a-f]{10}, xgboost [0-9a-f]{10}; trained on 20"
+    models = r"models: elasticnet [0-9a-f]{10}, lightgbm [0-9a-f]{10}, ridge [0-9a-f]{10}, xgboost [0-9a-f]{10};"
     assert re.search(models, signal.inner_text())
     assert traces(page, "allocation") == 2  # allocation and price
     page.click("#refresh")

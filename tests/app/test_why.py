@@ -38,13 +38,14 @@ def test_record_and_rescore_share_a_table_and_say_which_is_which(scored, small_c
     allocations = artifacts.tables["allocations"]
     record = walk_forward_record(allocations, artifacts.tables["base_oof"])
     assert record.prediction == pytest.approx(float(allocations["prediction"].iloc[-1]))
-    assert set(record.base) == {"elasticnet", "xgboost", "lightgbm"}
+    assert set(record.base) == {"ridge", "elasticnet", "xgboost", "lightgbm"}
     assert record.previous_allocation == pytest.approx(float(allocations["allocation"].iloc[-2]))
     text = why_markdown(record, rescored_figures(day, allocations), explanation, small_cfg["allocation"], "a..b")
     line = next(row for row in text.splitlines() if row.startswith("| prediction of the stack"))
     assert f"{record.prediction * 1e4:+.1f} bp" in line and f"{day.predictions['prediction'] * 1e4:+.1f} bp" in line
     assert "fitted only on earlier rows" in text and "in-sample" in text
-    assert "clipped to [0, 2]" in text and "Sizing (kelly): raw position" in text
+    assert "clipped to [0, 2]" in text and "Sizing (vol_tilt): raw position" in text
+    assert "the weekly schedule only" in text and "(5-day excess log return)" in line
 
     later = rescored_figures(day, allocations)
     later = type(later)(day.date + pd.Timedelta(days=1), *list(vars(later).values())[1:])  # a new day

@@ -27,7 +27,7 @@ from spyglass.schemas import (
 pytestmark = pytest.mark.slow
 
 OVERRIDES = ["experiment=debug"]
-STAGES = [f"{stage}@GSPC" for stage in ("fetch", "options_features", "ta_features", "train_base", "ablation",
+STAGES = [f"{stage}@GSPC" for stage in ("fetch", "options_features", "ta_features", "ablation", "train_base",
                                           "train_meta", "allocate", "backtest")]  # fmt: skip
 
 
@@ -49,7 +49,11 @@ def test_first_repro_runs_every_stage_and_outputs_meet_their_schemas(repo, first
     read_table(repo / "tickers/GSPC/data/features/ta.parquet", TechnicalFeaturesSchema)
     read_table(repo / "tickers/GSPC/data/predictions/folds.parquet", FoldsSchema)
     base = read_table(repo / "tickers/GSPC/data/predictions/base_oof.parquet", BaseOofSchema)
-    assert {"pred_elasticnet", "pred_xgboost", "pred_lightgbm"} <= set(base.columns)
+    choice = json.loads((repo / "tickers/GSPC/data/models/choice.json").read_text())
+    ablation = json.loads((repo / "tickers/GSPC/metrics/ablation.json").read_text())
+    assert choice == ablation["choice"] and choice["candidate"] in ablation["candidates"]
+    learners = ablation["candidates"][choice["candidate"]]["learners"]  # train_base trains the chosen candidate
+    assert [c for c in base.columns if c.startswith("pred_")] == [f"pred_{name}" for name in learners]
     meta = read_table(repo / "tickers/GSPC/data/predictions/meta_oof.parquet", MetaOofSchema)
     allocations = read_table(repo / "tickers/GSPC/data/allocations.parquet", AllocationsSchema)
     daily = read_table(repo / "tickers/GSPC/data/backtest/daily.parquet", BacktestDailySchema)
@@ -62,7 +66,11 @@ def test_first_repro_runs_every_stage_and_outputs_meet_their_schemas(repo, first
         assert {"sharpe", "cagr", "max_drawdown", "turnover"} <= set(metrics[side])
     assert metrics["strategy"]["cagr"] <= metrics["strategy_gross"]["cagr"]
     manifest = json.loads((repo / "tickers/GSPC/data/models/base/manifest.json").read_text())
-    assert manifest["features"] and set(manifest["models"]) == {"elasticnet", "xgboost", "lightgbm"}
+    assert manifest["features"] and set(manifest["models"]) == set(learners)
+    assert manifest["horizon_days"] == choice["horizon_days"] and manifest["feature_set"] == choice["feature_set"]
+    verdict = metrics["verdict"]
+    assert verdict["choice"] == choice and {"vol_target", "buy_and_hold"} == set(verdict["against"])
+    assert verdict["against"]["vol_target"]["low"] <= verdict["against"]["vol_target"]["high"]
     stack = json.loads((repo / "tickers/GSPC/data/models/meta_manifest.json").read_text())
     assert stack["inputs"] == [c for c in base.columns if c.startswith("pred_")]
     for plot in ("equity", "drawdown", "allocation", "rolling_sharpe"):
@@ -70,6 +78,8 @@ def test_first_repro_runs_every_stage_and_outputs_meet_their_schemas(repo, first
     assert {"strategy", "vol_target", "buy_and_hold"} <= set(metrics)
     page = (repo / "tickers/GSPC/reports/tearsheet.html").read_text()
     assert page.count("data:image/png;base64,") == 4 and "Hull Tactical competition score" in page
+    assert "Candidates and the rule&#x27;s choice" in page or "Candidates and the rule's choice" in page
+    assert verdict["headline"] in page.replace("&#x27;", "'")
 
 
 def test_every_stage_records_where_its_time_went_outside_dvc_lock(repo, first_repro):
@@ -137,9 +147,13 @@ def test_a_stage_script_run_by_hand_accepts_hydra_overrides(repo, first_repro):
 def test_an_allocation_change_by_dvc_exp_run_reruns_only_downstream_stages_and_is_listed(repo, first_repro):
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "baseline", "--allow-empty"], repo)
+    choice = repo / "tickers/GSPC/data/models/choice.json"
+    before = choice.read_bytes()
     ran = run(["dvc", "exp", "run", "-n", "lev125", "-S", "experiment=debug", "-S", "allocation.max_position=1.25"],
               repo).stdout  # fmt: skip
-    assert stages_run(ran) == ["ablation@GSPC", "allocate@GSPC", "backtest@GSPC"]  # the ablation sizes positions too
+    # the comparison sizes every candidate, so it reruns; training reruns only if the rule's choice moved
+    retrained = ["train_base@GSPC", "train_meta@GSPC"] if choice.read_bytes() != before else []
+    assert stages_run(ran) == ["ablation@GSPC", *retrained, "allocate@GSPC", "backtest@GSPC"]
     assert pd.read_parquet(repo / "tickers/GSPC/data/allocations.parquet")["allocation"].max() <= 1.25
     shown = json.loads(run(["dvc", "exp", "show", "--json"], repo).stdout)
     text = json.dumps(shown)

@@ -16,7 +16,7 @@ from e2e.repo import SMALL, copy_repo, refreshed_signal, run, set_params, stages
 
 pytestmark = pytest.mark.slow
 
-STAGES = ("fetch", "options_features", "ta_features", "train_base", "ablation", "train_meta", "allocate", "backtest")
+STAGES = ("fetch", "options_features", "ta_features", "ablation", "train_base", "train_meta", "allocate", "backtest")
 ONE = ["experiment=debug", *SMALL]
 TWO = [*ONE, '+portfolio.IXIC.ticker="^IXIC"']
 

@@ -114,7 +114,6 @@ def test_a_twenty_years_of_bars_indices_and_one_snapshot_train_and_allocate_the_
     assert chain_tier["model_rows"] > 4500  # 20 years of rows, not one
     assert "chain-snapshot features left out: snapshots cover 1 of" in output
     manifest = json.loads((repo / "tickers/SPY/data/models/base/manifest.json").read_text())
-    assert {"vix_level", "vrp_30d", "vix_z_252d"} <= set(manifest["features"])
     assert manifest["feature_tiers"]["chain"] == [] and "pcr_oi" not in manifest["features"]
     fetch = metrics(repo, "fetch")
     assert fetch["vol_index_columns"] == ["vix_30d"] and fetch["vol_indices"]["^VIX3M"].startswith("left out")
@@ -122,10 +121,12 @@ def test_a_twenty_years_of_bars_indices_and_one_snapshot_train_and_allocate_the_
     assert options["date"].tolist() == [pd.Timestamp(LAST)]  # the snapshot is still computed, shown, journalled
     index_features = read_table(repo / "tickers/SPY/data/features/vol_index.parquet", VolIndexFeaturesSchema)
     assert index_features["date"].iloc[0] < pd.Timestamp("2000-06-01")
+    assert {"vix_level", "vrp_30d", "vix_z_252d"} <= set(index_features.columns)
     ablation = metrics(repo, "ablation")
-    assert set(ablation["sets"]) == {"technical", "technical+index", "technical+index+chain"}
-    assert "skipped" in ablation["sets"]["technical+index+chain"] and "sharpe_net" in ablation["sets"]["technical"]
-    assert "Does options data pay?" in (repo / "tickers/SPY/reports/tearsheet.html").read_text()
+    sets = {entry["feature_set"] for entry in ablation["candidates"].values()}
+    assert sets == {"parsimonious", "technical", "technical+index"}  # chain features: too few snapshots
+    assert all("technical+index+chain" in skipped for skipped in ablation["skipped"].values())
+    assert "Candidates and the rule" in (repo / "tickers/SPY/reports/tearsheet.html").read_text()
 
 
 def test_d_a_same_day_refetch_with_fewer_expiries_keeps_the_fuller_partition(repo, recordings):
@@ -192,11 +193,9 @@ def test_b_two_years_of_daily_snapshots_bring_chain_features_into_the_model(repo
     assert chain_tier["included"] is True and chain_tier["covered_rows"] >= 504
     manifest = json.loads((repo / "tickers/SPY/data/models/base/manifest.json").read_text())
     assert "pcr_oi" in manifest["features"] and "vix_level" in manifest["features"]
-    ablation = metrics(repo, "ablation")["sets"]
-    assert (
-        "sharpe_net" in ablation["technical+index+chain"]
-        and ablation["technical+index+chain"]["features"] > (ablation["technical+index"]["features"])
-    )
+    candidates = metrics(repo, "ablation")["candidates"].values()
+    features = {entry["feature_set"]: entry["features"] for entry in candidates}
+    assert features["technical+index+chain"] > features["technical+index"]
     allocations = read_table(repo / "tickers/SPY/data/allocations.parquet", AllocationsSchema)
     assert allocations["date"].iloc[-1] == pd.Timestamp(LAST)
 

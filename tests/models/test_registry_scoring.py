@@ -8,13 +8,15 @@ import joblib
 import numpy as np
 import pytest
 
+from conftest import SMALL_CHOICE
 from helpers import run_pipeline
 from spyglass.io import json_text
 from spyglass.models.registry import FeatureMismatchError, load_models, save_models, score
+from spyglass.strategy.choice import Choice
 
 
 def train(market, cfg):
-    run = run_pipeline(market, cfg)
+    run = run_pipeline(market, cfg, Choice(**SMALL_CHOICE))  # the candidate small_run trains
     return run.base, run.meta, run.base.frame
 
 

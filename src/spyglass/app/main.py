@@ -112,12 +112,17 @@ def signal_markdown(signal: dict[str, Any]) -> str:
     """The signal as a short Markdown block."""
     if "message" in signal:
         return f"**{signal['message']}**"
+    horizon = int(signal.get("horizon_days", 1))
+    over = "the next day" if horizon == 1 else f"the next {horizon} trading days"
     lines = [
+        *([f"**{escaped(signal['verdict'])}**", ""] if "verdict" in signal else []),
         f"### {signal['date']}: allocation **{signal['allocation']:.2f}**",
-        f"- predicted excess return for the next day: {signal['prediction'] * 1e4:+.1f} bp",
+        f"- predicted excess log return over {over}: {signal['prediction'] * 1e4:+.1f} bp",
         f"- volatility estimate: {signal['vol_estimate']:.1%} a year",
         f"- source: {signal['source']}",
     ]
+    if "indices" in signal:
+        lines.append(f"- volatility indices: {signal['indices']}")
     if "models" in signal:
         models = ", ".join(f"{name} `{fingerprint}`" for name, fingerprint in signal["models"].items())
         libraries = ", ".join(f"{name} {version}" for name, version in signal["versions"].items())

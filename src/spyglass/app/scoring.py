@@ -82,12 +82,17 @@ def load_artifacts(paths: dict[str, str], root: str | Path = ".") -> Artifacts:
 
 
 def model_info(artifacts: Artifacts) -> dict[str, Any]:
-    """Which saved models score: {name: file fingerprint}, their training window and library versions."""
+    """Which saved models score: {name: file fingerprint}, their training window, library versions and the
+    forecast's horizon; and the backtest's verdict (one line: does the model beat plain vol targeting)."""
     manifest = artifacts.manifest
+    verdict = (artifacts.metrics or {}).get("verdict") or {}
     return {
         "models": artifacts.fingerprints,
         "trained": f"{manifest['train_start']}..{manifest['train_end']}",
         "versions": manifest["versions"],
+        "horizon_days": int(manifest.get("horizon_days", 1)),
+        **({"verdict": verdict["headline"]} if verdict.get("headline") else {}),
+        **({"indices": artifacts.metrics["indices"]} if (artifacts.metrics or {}).get("indices") else {}),
     }
 
 

@@ -17,13 +17,14 @@ import pandas as pd
 
 from spyglass.live import SIZING_STEPS, ScoredDay
 from spyglass.models.explain import Explanation
+from spyglass.strategy.allocation import SizingPlan
 
 TOP_CONTRIBUTORS = 12
 STEP_LABELS = {
     "vol_estimate": "volatility estimate (a year)",
     "allocation_raw": "raw position (sizing rule)",
     "allocation_clipped": "clipped to [{low:g}, {high:g}]",
-    "allocation": "smoothed: **the position**",
+    "allocation": "smoothed and rebalanced: **the position**",
 }
 
 
@@ -37,6 +38,7 @@ class DayFigures:
     base: dict[str, float]
     sizing: dict[str, float]
     previous_allocation: float | None
+    plan: SizingPlan | None = None  # how it was sized (known for a re-score)
 
 
 def walk_forward_record(allocations: pd.DataFrame | None, base_oof: pd.DataFrame | None) -> DayFigures | None:
@@ -60,7 +62,7 @@ def rescored_figures(day: ScoredDay, allocations: pd.DataFrame | None) -> DayFig
     if allocations is not None and len(allocations):
         before = allocations[pd.to_datetime(allocations["date"]) < day.date]
         previous = float(before["allocation"].iloc[-1]) if len(before) else None
-    return DayFigures(day.date, day.predictions["prediction"], day.base_predictions, day.sizing, previous)
+    return DayFigures(day.date, day.predictions["prediction"], day.base_predictions, day.sizing, previous, day.plan)
 
 
 def _bp(value: float | None) -> str:
@@ -90,7 +92,8 @@ def why_markdown(
     same_day = record is not None and record.date == rescore.date
     columns = [_cells(record, same_day), _cells(rescore, True)]
     weights = explanation.weights
-    rows = [("stack", "prediction of the stack (next day's excess return)")]
+    horizon = rescore.plan.horizon_days if rescore.plan else 1
+    rows = [("stack", f"prediction of the stack ({horizon}-day excess log return)")]
     rows += [(f"model {name}", f"{name} (final stack weight {weights.get(name, 0.0):.2f})") for name in weights]
     bounds = {"low": allocation_cfg["min_position"], "high": allocation_cfg["max_position"]}
     rows += [(step, STEP_LABELS[step].format(**bounds)) for step in SIZING_STEPS]
@@ -109,22 +112,24 @@ def why_markdown(
         f"**Walk-forward record**: what the backtest traded, each day predicted by models fitted only on earlier "
         f"rows. **Re-score**: the same day's features through the final models, refitted on {trained}; inside "
         "that window it is in-sample (not a forecast record), for a new day it is the forecast. "
-        + sizing_sentence(rescore, allocation_cfg),
+        + sizing_sentence(rescore, allocation_cfg, rescore.plan),
     ]
     return "\n".join(lines)
 
 
-def sizing_sentence(figures: DayFigures, allocation_cfg: dict) -> str:
+def sizing_sentence(figures: DayFigures, allocation_cfg: dict, plan: SizingPlan | None) -> str:
     """How the sizing steps turned the prediction into the position, in words."""
     steps = figures.sizing
-    sentence = f"Sizing ({allocation_cfg['method']}): raw position {steps['allocation_raw']:.2f}"
+    method = (plan.method or "the plain vol target: the model adds nothing measurable") if plan else "?"
+    sentence = f"Sizing ({method}): raw position {steps['allocation_raw']:.2f}"
     if steps["allocation_clipped"] != steps["allocation_raw"]:
         sentence += f", clipped to {steps['allocation_clipped']:.2f}"
     halflife = float(allocation_cfg["smoothing_halflife"])
     if halflife > 0:
-        sentence += (f"; smoothing (half-life {halflife:g} days) blends it with the previous days' positions: "
-                     f"{steps['allocation']:.2f}")  # fmt: skip
-    return sentence + "."
+        sentence += f"; smoothing (half-life {halflife:g} days) blends it with the previous days' positions"
+    if plan and plan.rebalance != "daily":
+        sentence += f"; the position changes on the {plan.rebalance} schedule only (first trading day of the period)"
+    return sentence + f": {steps['allocation']:.2f}."
 
 
 def contributions_table(explanation: Explanation, n: int = TOP_CONTRIBUTORS) -> pd.DataFrame:

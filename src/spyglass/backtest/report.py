@@ -101,29 +101,44 @@ def summary_table(summary: dict, series: tuple[str, ...] = tuple(SERIES_TITLES))
     )
 
 
-def ablation_table(result: dict) -> pd.DataFrame:
-    """metrics/ablation.json as a frame: one row per feature set (features, IC, rank IC, hit rate, Sharpe and
-    CAGR after costs); NaN for a skipped set."""
-    columns = {"features": "features", "ic": "IC", "rank_ic": "rank IC", "hit_rate": "hit rate",
-               "sharpe_net": "Sharpe (net)", "cagr_net": "CAGR (net)"}  # fmt: skip
-    rows = {name: {title: entry.get(key) for key, title in columns.items()} for name, entry in result["sets"].items()}
-    return pd.DataFrame.from_dict(rows, orient="index", dtype=float).rename_axis("feature set")
+COMPARISON_COLUMNS = {"features": "features", "ic": "IC", "ic_t": "IC t (NW)", "sharpe_net": "Sharpe (net)",
+                      "difference": "vs vol target", "low": "low", "high": "high", "turnover": "turnover"}  # fmt: skip
 
 
-def format_ablation(result: dict) -> str:
-    """metrics/ablation.json as a fixed-width table with its period and the chain-feature decision."""
-    table = ablation_table(result)
-    scored = result["scored"]
+def comparison_table(record: dict) -> pd.DataFrame:
+    """metrics/ablation.json's candidates as a frame: one row per candidate (horizon, feature set, sizing): its
+    features, the stack's IC and Newey-West t on non-overlapping outcomes, net Sharpe, the difference against
+    its vol target with the interval, turnover per year."""
+    rows = {}
+    ordered = sorted(record["candidates"].items(), key=lambda item: (item[1]["horizon_days"], item[0]))
+    for name, entry in ordered:
+        values = {**entry, **entry["against_vol_target"]}
+        rows[name] = {title: values.get(key) for key, title in COMPARISON_COLUMNS.items()}
+    return pd.DataFrame.from_dict(rows, orient="index", dtype=float).rename_axis("candidate")
+
+
+def format_comparison(record: dict) -> str:
+    """metrics/ablation.json as a fixed-width table with the scored period, the set's PBO and SPA p-values and
+    the rule's choice."""
+    scored, pbo, spa = record["scored"], record.get("pbo"), record["spa_pvalue"]
+    level = record["rule"]["level"]
     lines = [
-        f"Does options data pay? Backtest {scored['start']} .. {scored['end']} ({scored['days']} days); models on "
-        f"{result['rows']} rows from {result['start']}, same walk-forward folds, fixed params",
-        table.to_string(
-            formatters={"features": lambda v: "n/a" if pd.isna(v) else f"{v:.0f}"},
-            float_format=lambda v: f"{v:.4f}",
-            na_rep="n/a",
+        f"Candidates, walk-forward with fixed params, scored {scored['start']} .. {scored['end']} ({scored['days']} "
+        f"days); 'vs vol target': net Sharpe minus the same rule's without the forecast, {level:.0%} interval",
+        comparison_table(record).to_string(
+            formatters={"features": lambda v: f"{v:.0f}"}, float_format=lambda v: f"{v:.3f}", na_rep="n/a"
         ),
-        f"({result['chain_features']})",
+        f"probability of backtest overfitting {pbo['pbo']:.2f} ({pbo['strategies']} candidates, CSCV "
+        f"{pbo['blocks']} blocks)"
+        if pbo
+        else "one candidate: no probability of backtest overfitting",
+        f"SPA p-value (any candidate beats): its vol target {spa['vol_target']:.3f}, buy-and-hold "
+        f"{spa['buy_and_hold']:.3f}; {record['chain_features']}",
     ]
+    for horizon, sets in record.get("skipped", {}).items():
+        lines += [f"skipped {horizon} {name}: {why}" for name, why in sets.items()]
+    choice = record["choice"]
+    lines.append(f"rule: {'adopted' if choice['adopted'] else 'nothing adopted'}: {choice['reason']}")
     return "\n".join(lines)
 
 
@@ -133,6 +148,7 @@ def format_summary(summary: dict) -> str:
     period = summary["period"]
     width = max(len(title) for title in table.index) + 2
     lines = [
+        *verdict_lines(summary),
         f"Backtest {period['start']} .. {period['end']} ({period['days']} days, {cost_label(period)})",
         f"{'':<{width}}" + "".join(f"{title:>18}" for title in table.columns),
     ]
@@ -141,6 +157,24 @@ def format_summary(summary: dict) -> str:
     for series, reasons in summary.get("notes", {}).items():
         lines += [f"n/a: {series} {METRICS[name].title}: {reason}" for name, reason in reasons.items()]
     return "\n".join(lines)
+
+
+def verdict_lines(summary: dict) -> list[str]:
+    """The verdict of backtest_summary (when there is one): its one-line headline, the differences against both
+    benchmarks with their intervals and SPA p-values, and the volatility indices the run used."""
+    verdict = summary.get("verdict")
+    if not verdict:
+        return []
+    lines = [verdict["headline"]]
+    for name, title in (("vol_target", "vol target"), ("buy_and_hold", "buy & hold")):
+        entry = verdict["against"][name]
+        lines.append(f"  net Sharpe minus {title}'s: {entry['difference']:+.3f} [{entry['low']:+.3f}, "
+                     f"{entry['high']:+.3f}] ({entry['level']:.0%}), SPA p {entry['spa_pvalue']:.3f}")  # fmt: skip
+    if verdict.get("pbo") is not None:
+        lines.append(f"  probability of backtest overfitting of the candidates: {verdict['pbo']:.2f}")
+    if summary.get("indices"):
+        lines.append(f"  volatility indices: {summary['indices']}")
+    return lines
 
 
 def _cell(value: float) -> str:
@@ -160,7 +194,7 @@ def print_reports(tickers: list[str]) -> None:
         print(f"== {name} ({cfg.portfolio[name].ticker})")
         print(format_summary(json.loads((metrics_dir / "backtest.json").read_text())))
         if (metrics_dir / "ablation.json").exists():
-            print("\n" + format_ablation(json.loads((metrics_dir / "ablation.json").read_text())))
+            print("\n" + format_comparison(json.loads((metrics_dir / "ablation.json").read_text())))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import io
 import pandas as pd
 
 from spyglass.backtest.metrics import METRICS
-from spyglass.backtest.report import ablation_table, cost_label, rolling_sharpe, summary_table
+from spyglass.backtest.report import comparison_table, cost_label, rolling_sharpe, summary_table, verdict_lines
 
 
 def _png(draw) -> bytes:
@@ -63,36 +63,41 @@ def render_charts(daily: pd.DataFrame, allocations: pd.DataFrame) -> dict[str, b
     return {name: _png(draw) for name, draw in charts.items()}
 
 
-def ablation_html(ablation: dict | None) -> str:
-    """The feature-set comparison (metrics/ablation.json) as an HTML section; empty without one."""
-    if not ablation:
+def comparison_html(record: dict | None) -> str:
+    """The candidates' comparison (metrics/ablation.json) as an HTML section; empty without one."""
+    if not record:
         return ""
-    table = ablation_table(ablation)
+    table = comparison_table(record)
     header = "".join(f"<th>{html.escape(title)}</th>" for title in table.columns)
+    chosen = record["choice"]["candidate"]
 
     def cell(column: str, value: float) -> str:
-        return "n/a" if pd.isna(value) else f"{value:.0f}" if column == "features" else f"{value:.4f}"
+        return "n/a" if pd.isna(value) else f"{value:.0f}" if column == "features" else f"{value:.3f}"
 
     rows = "".join(
-        f"<tr><th>{html.escape(name)}</th>{''.join(f'<td>{cell(c, v)}</td>' for c, v in values.items())}</tr>"
+        f"<tr{' style="font-weight:bold"' if name == chosen else ''}><th>{html.escape(name)}</th>"
+        f"{''.join(f'<td>{cell(c, v)}</td>' for c, v in values.items())}</tr>"
         for name, values in table.iterrows()
     )
-    skipped = "".join(
-        f"<li>{html.escape(name)}: {html.escape(entry['skipped'])}</li>"
-        for name, entry in ablation["sets"].items()
-        if "skipped" in entry
-    )
-    return f"""<h2>Does options data pay?</h2>
-<p>Backtest {ablation["scored"]["start"]} to {ablation["scored"]["end"]} ({ablation["scored"]["days"]} days): the
-same walk-forward folds over {ablation["rows"]} model rows from {ablation["start"]}, base learners with their
-fixed parameters (no search), stack, allocation and costs, on nested feature sets.
-{html.escape(ablation["chain_features"])}.</p>
-<table><tr><th>Feature set</th>{header}</tr>{rows}</table>{f"<ul>{skipped}</ul>" if skipped else ""}"""
+    skipped = "".join(f"<li>{html.escape(h)} {html.escape(name)}: {html.escape(why)}</li>"
+                      for h, sets in record.get("skipped", {}).items() for name, why in sets.items())  # fmt: skip
+    scored, pbo, spa = record["scored"], record.get("pbo"), record["spa_pvalue"]
+    overfit = f"{pbo['pbo']:.2f} over {pbo['strategies']} candidates" if pbo else "n/a (one candidate)"
+    return f"""<h2>Candidates and the rule's choice</h2>
+<p>Every horizon × feature set × sizing, walk-forward with the learners' fixed parameters, scored on the same
+days, {scored["start"]} to {scored["end"]} ({scored["days"]} days). "vs vol target": net Sharpe minus that of the
+same rule without the forecast (same schedule, bounds and costs), with its {record["rule"]["level"]:.0%}
+stationary-bootstrap interval. Probability of backtest overfitting: {overfit}; SPA p-value that any candidate
+beats its vol target {spa["vol_target"]:.3f}, buy-and-hold {spa["buy_and_hold"]:.3f}.
+{html.escape(record["chain_features"])}.</p>
+<table><tr><th>Candidate</th>{header}</tr>{rows}</table>{f"<ul>{skipped}</ul>" if skipped else ""}
+<p><b>Rule ({"adopted" if record["choice"]["adopted"] else "nothing adopted"}):</b>
+{html.escape(record["choice"]["reason"])}.</p>"""
 
 
 def tearsheet_html(summary: dict, charts: dict[str, bytes], title: str, ablation: dict | None = None) -> str:
-    """One HTML page: the period, the metrics table (every registered metric, every series), the feature-set
-    comparison when there is one, and the charts."""
+    """One HTML page: the verdict, the period, the metrics table (every registered metric, every series), the
+    candidates' comparison when there is one, and the charts."""
     table = summary_table(summary)
     header = "".join(f"<th>{html.escape(title)}</th>" for title in table.columns)
     rows = []
@@ -110,11 +115,12 @@ def tearsheet_html(summary: dict, charts: dict[str, bytes], title: str, ablation
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}}
 th:first-child{{text-align:left}}img{{width:100%;margin:0.5em 0}}</style></head>
 <body><h1>{html.escape(title)}</h1>
+{"".join(f"<p>{html.escape(line)}</p>" for line in verdict_lines(summary))}
 <p>{period["start"]} to {period["end"]}: {period["days"]} trading days; {cost_label(period)}.
 Positions decided at the close earn the next day's return; every prediction is out-of-sample
 (walk-forward). Hover a metric's name for its formula.</p>
 <table><tr><th>Metric</th>{header}</tr>{"".join(rows)}</table>
-{ablation_html(ablation)}
+{comparison_html(ablation)}
 {images}
 </body></html>
 """
