@@ -36,7 +36,7 @@ from spyglass.data import MarketData
 from spyglass.data.csv import read_prices_csv
 from spyglass.data.files import CsvText, read_csv_text
 from spyglass.data.simulated import window
-from spyglass.data.vol_indices import read_indices_csv
+from spyglass.data.vol_indices import read_indices
 from spyglass.errors import UserError
 from spyglass.schemas import OptionChainSchema, validate
 
@@ -156,7 +156,7 @@ def load(data_cfg: dict, seed: int) -> MarketData:
 
         _, prices, report = yahoo_bars({**data_cfg, "ticker": data_cfg["bars_ticker"]})
         bars_from = f"Yahoo {data_cfg['bars_ticker']}"
-    indices = read_indices_csv(data_cfg["indices_path"]) if data_cfg.get("indices_path") else None
+    indices = read_indices(data_cfg["indices_path"]) if data_cfg.get("indices_path") else None
     days = chains["snapshot_date"].unique().sort()
     span = f"{days[0]}" if len(days) == 1 else f"{len(days)} days {days[0]}..{days[-1]}"
     return MarketData(

@@ -3,7 +3,7 @@
 Prices CSV: date, open, high, low, close, adj_close (optional: = close when absent), volume; header names are
 matched case-insensitively ("Adj Close" works). Chains CSV: the OptionChainSchema columns, one row per quote
 (snapshot_time optional), any number of snapshot dates (appended to the store, replacing those dates only).
-Indices CSV (optional): date + implied-volatility index closes (spyglass.data.vol_indices.read_indices_csv).
+Indices CSV (optional): date + implied-volatility index closes (spyglass.data.vol_indices.read_indices).
 Errors name the file, the column, the file lines and the raw text at fault (spyglass.data.files).
 """
 
@@ -17,7 +17,7 @@ import polars as pl
 from spyglass.data import MarketData
 from spyglass.data.files import read_csv_text
 from spyglass.data.simulated import window
-from spyglass.data.vol_indices import read_indices_csv
+from spyglass.data.vol_indices import read_indices
 from spyglass.schemas import OptionChainSchema, PricesSchema, validate
 
 DATE_COLUMNS = ("snapshot_date", "expiry", "last_trade_date")
@@ -70,7 +70,7 @@ def load(data_cfg: dict, seed: int) -> MarketData:
     prices = window(read_prices_csv(prices_file), data_cfg.get("start"), data_cfg.get("end"))
     indices = None
     if data_cfg.get("indices_path"):
-        indices = read_indices_csv(_existing(data_cfg["indices_path"], "indices_path"))
+        indices = read_indices(data_cfg["indices_path"])
     return MarketData(
         prices=prices,
         chains=read_chains_csv(chains_file),

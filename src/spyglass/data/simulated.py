@@ -8,6 +8,7 @@ import polars as pl
 
 from spyglass.data import MarketData
 from spyglass.data.chain_simulator import ChainSpec, simulate_chains
+from spyglass.data.vol_indices import indices_source, read_indices
 from spyglass.errors import ConfigError
 from spyglass.garch import GarchParams, fit_garch, next_day_variance
 from spyglass.options.variance_index import VarianceIndexSpec, variance_indices
@@ -50,6 +51,9 @@ def with_simulated_chains(
         seed,
         first_snapshot=calibration,  # the window's trading builds the open interest of the first snapshot
     )
+    if data_cfg.get("indices_path"):  # real index histories replace the ones computed from simulated chains
+        return MarketData(prices=prices, chains=chains, vol_indices=read_indices(data_cfg["indices_path"]),
+                          description=f"{description}; volatility indices {indices_source(data_cfg)}")  # fmt: skip
     return MarketData(
         prices=prices,
         chains=chains,
