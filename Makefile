@@ -82,6 +82,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_app.py --out benchmarks/results/app.json
 	$(BIN)/python benchmarks/bench_tuning.py --out benchmarks/results/tuning.json
 	$(BIN)/python benchmarks/bench_pipeline.py --out benchmarks/results/pipeline.json
+	$(BIN)/python benchmarks/bench_signal.py --out benchmarks/results/signal.json
 
 # glibc gives each serving thread its own malloc arena and keeps what they free: two arenas keep the app's
 # memory flat under many sessions (benchmarks/bench_app.py measures it).

@@ -38,7 +38,7 @@ def main() -> None:
     write_report(
         {
             "pipeline_seconds": round(wall, 1),
-            "target_seconds": 90.0,
+            "target_seconds": 120.0,  # issue 25: under 2 minutes with the comparison included
             "stages": {
                 name: {key: r[key] for key in ("start_up_seconds", "run_seconds", "steps")}
                 for name, r in stages.items()
