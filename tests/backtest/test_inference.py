@@ -123,3 +123,6 @@ def test_the_verdict_of_the_plain_vol_target_is_nothing_measurable():
     assert verdict["headline"].startswith("The model adds nothing measurable")
     assert "+0.10 Sharpe [-0.05, +0.25]" in verdict["headline"]
     assert verdict["against"]["buy_and_hold"]["low"] < verdict["against"]["buy_and_hold"]["high"]
+    never = Choice(False, 63, "technical", "vol_tilt", "no bound above zero", 0.0, 0.0, 0.0, 0.6)
+    headline = strategy_verdict(daily, never, RuleSettings(reps=200))["headline"]
+    assert "never tilted it: its forecast never showed skill" in headline

@@ -111,6 +111,10 @@ def strategy_verdict(daily: pd.DataFrame, choice: Choice, rule: RuleSettings) ->
     if choice.adopted:
         headline = (f"The model ({choice.candidate}) against plain vol targeting: {vs_target.describe()} net Sharpe "
                     f"({rule.level:.0%} interval; SPA p {verdict['vol_target']['spa_pvalue']:.2f}).")  # fmt: skip
+    elif choice.low == choice.high == 0:
+        headline = ("The model adds nothing measurable: the position is the plain vol target (rebalanced monthly). "
+                    f"The best-ranked candidate, {choice.candidate}, never tilted it: its forecast never showed "
+                    "skill on outcomes already known.")  # fmt: skip
     else:
         headline = ("The model adds nothing measurable: the position is the plain vol target (rebalanced monthly). "
                     f"The best candidate, {choice.candidate}, was {choice.difference:+.2f} Sharpe "
