@@ -5,7 +5,8 @@ A real source's chains are filed in the snapshot archive first, as soon as they 
 a day's chain can never be fetched again, so bars that fail must not take it with them. Everything else is
 validated (schemas, then spyglass.data.checks: row count, run date, gaps, jumps) before anything is written, so a
 bad fetch leaves the stored data as it was. The store is then a mirror of the archive (spyglass.data.archive),
-which the daily run appends to as well; a simulated source rebuilds the store instead.
+which the daily run appends to as well; a simulated source rebuilds the store instead. The stage holds the
+ticker's writer lock throughout (spyglass.writer_lock), so a daily run at the same moment waits its turn.
 """
 
 import datetime as dt
@@ -29,9 +30,17 @@ from spyglass.schemas import (
     VolIndicesSchema,
     validate,
 )
+from spyglass.writer_lock import exclusive_writer
 
 
 def main(cfg: DictConfig) -> None:
+    guarded = f"{cfg.data.name}'s snapshot archive, store and journal"
+    with exclusive_writer(cfg.paths.writer_lock, float(cfg.writer_lock_timeout), guarded, "fetch stage"):
+        fetch(cfg)
+
+
+def fetch(cfg: DictConfig) -> None:
+    """The stage's work, under the ticker's writer lock."""
     data_cfg = to_plain(cfg.data)
     provenance = snapshot_provenance(data_cfg)
     label = f"data={data_cfg['source']}"

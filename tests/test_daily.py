@@ -190,3 +190,40 @@ def test_a_simulated_source_as_fetched_is_read_back_not_simulated_again(root, sm
     changed = small_cfg | {"seed": small_cfg["seed"] + 1}  # another config: the stored day is not its data
     with pytest.raises(pytest.fail.Exception, match="simulated again"):
         run_daily(changed, root, AFTER_CLOSE + pd.Timedelta(hours=1))
+
+
+def daily_in_a_process(cfg: dict, root, hours: int) -> str:
+    """One daily run in a process of its own (a cron run and a run by hand are separate processes)."""
+    return run_daily(cfg, root, AFTER_CLOSE + pd.Timedelta(hours=hours)).status
+
+
+def test_daily_runs_at_once_take_turns_and_every_run_is_counted(root, small_cfg):
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # a fork of a process that ran OpenMP can hang
+    with context.Pool(3) as pool:
+        for round_number in range(3):  # several rounds: a lost update would show in one of them
+            statuses = pool.starmap(daily_in_a_process, [(small_cfg, root, hour) for hour in range(3)])
+            journal = journal_of(root, small_cfg)
+            expected_reruns = 3 * round_number + 2
+            assert len(journal) == 1 and journal["reruns"].iloc[0] == expected_reruns, statuses
+            assert sorted(statuses).count("rerun") >= 2
+
+
+def test_a_run_that_finds_the_writer_lock_held_waits_then_stops_in_one_line_writing_nothing(root, small_cfg):
+    from filelock import FileLock
+
+    from spyglass.writer_lock import WriterBusyError
+
+    run_daily(small_cfg, root, AFTER_CLOSE)
+    journal_file = root / small_cfg["paths"]["journal"]
+    before = journal_file.read_bytes()
+    held = FileLock(root / small_cfg["paths"]["writer_lock"])
+    busy = (
+        r"^another run is writing .*'s snapshot archive, store and journal \(holder unknown\); waited 0.2 s "
+        r"\(writer_lock_timeout\) and wrote nothing: run again when it has ended$"
+    )
+    with held, pytest.raises(WriterBusyError, match=busy):
+        run_daily({**small_cfg, "writer_lock_timeout": 0.2}, root, AFTER_CLOSE + pd.Timedelta(hours=1))
+    assert journal_file.read_bytes() == before
+    assert run_daily(small_cfg, root, AFTER_CLOSE + pd.Timedelta(hours=2)).status == "rerun"  # free again

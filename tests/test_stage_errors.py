@@ -147,3 +147,17 @@ def test_a_bad_config_is_one_line_before_anything_is_written(repo_root, monkeypa
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and expected in errors[0].getMessage() and "\n" not in errors[0].getMessage()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "m.parquet", "p.parquet"]
+
+
+def test_a_partial_last_bar_is_dropped_and_the_days_chain_still_filed_under_its_session(
+    repo_root, monkeypatch, tmp_path, caplog
+):
+    from yahoo_recordings import TODAY, RecordedYahoo, history_frame
+
+    forming = history_frame(31)
+    forming.iloc[-1, forming.columns.get_loc("Close")] = np.nan  # today's bar, still forming
+    with caplog.at_level(logging.WARNING):
+        run_fetch_stage(repo_root, monkeypatch, tmp_path, RecordedYahoo(history=forming))
+    assert "dropped 1 bar(s) without prices" in caplog.text
+    assert snapshot_dates(tmp_path / "archive" / "SPY") == [f"snapshot_date={TODAY:%Y-%m-%d}"]
+    assert pd.read_parquet(tmp_path / "prices.parquet")["date"].iloc[-1] < TODAY  # the bar itself is not kept

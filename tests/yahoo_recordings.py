@@ -19,9 +19,11 @@ QUOTED = dt.datetime(2026, 11, 24, 21, 5, tzinfo=dt.UTC)  # after the close, New
 
 
 def history_frame(days: int = 30, with_adj_close: bool = True, end: pd.Timestamp = TODAY) -> pd.DataFrame:
-    """`Ticker.history(auto_adjust=False)`: tz-aware index named Date, title-case columns, last bar on `end`."""
+    """`Ticker.history(auto_adjust=False)`: tz-aware index named Date, title-case columns, last bar on `end`,
+    closing at SPOT (the price the recorded chains quote the underlying at)."""
     index = pd.bdate_range(end=end, periods=days, tz="America/New_York", name="Date")
-    close = SPOT * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, days)))
+    walk = np.cumsum(np.random.default_rng(0).normal(0, 0.01, days))
+    close = SPOT * np.exp(walk - walk[-1])
     frame = pd.DataFrame(
         {"Open": close * 0.999, "High": close * 1.004, "Low": close * 0.995, "Close": close,
          "Adj Close": close * 0.98, "Volume": np.full(days, 5e7)},

@@ -5,7 +5,9 @@ print the signal and the forward record.
 
     python -m spyglass.daily [Hydra overrides]      (or `make daily`)
 
-The journal (`paths.journal`) is read first: a damaged one stops the run before anything is written. A live
+The journal (`paths.journal`) is read first: a damaged one stops the run before anything is written. The run
+holds the ticker's writer lock (spyglass.writer_lock) from that read to the last write, so two runs at once
+(cron and a run by hand) take turns and both are counted. A live
 source (Yahoo) is asked only on a trading session of `daily.calendar`: on a weekend or holiday the run does
 nothing and says so, and before the close it refuses to record a partial day unless `daily.allow_partial`
 (the row is then flagged `partial_day`). The forward record goes to `metrics/journal.json`, beside the
@@ -35,6 +37,7 @@ from spyglass.journal import fill_realised, forward_record, read_journal, record
 from spyglass.live import ScoredDay, score_latest_day
 from spyglass.models.registry import model_fingerprints
 from spyglass.sessions import NEW_YORK, SessionDay, session_day
+from spyglass.writer_lock import exclusive_writer
 
 
 class PartialDayError(UserError):
@@ -86,6 +89,14 @@ def run_daily(cfg: dict, root: str | Path = ".", now: pd.Timestamp | None = None
     """One daily run over the artifacts under `root` (see the module docstring)."""
     root, paths = Path(root), cfg["paths"]
     run = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now).tz_convert("UTC")
+    guarded = f"{cfg['data'].get('name', cfg['data'].get('ticker', ''))}'s snapshot archive, store and journal"
+    with exclusive_writer(root / paths["writer_lock"], float(cfg["writer_lock_timeout"]), guarded, "daily run"):
+        return _run_daily(cfg, root, run)
+
+
+def _run_daily(cfg: dict, root: Path, run: pd.Timestamp) -> DailyRun:
+    """run_daily's body, under the ticker's writer lock."""
+    paths = cfg["paths"]
     journal = read_journal(root / paths["journal"])  # a damaged journal stops the run here
     session = trading_session(cfg, run)
     if session is not None and not session.is_session:

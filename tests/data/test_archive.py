@@ -21,13 +21,14 @@ def contents(directory) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in partition_files(directory)}
 
 
-def test_filing_the_same_day_twice_keeps_one_partition_and_a_fuller_one_wins(days, tmp_path):
+def test_filing_the_same_day_twice_keeps_one_partition_and_a_better_one_wins(days, tmp_path):
     archive = tmp_path / "archive"
     assert file_snapshots(days[0], archive, REAL)["snapshots_written"] == 1
     first = contents(archive)
     fewer = days[0].filter(pl.col("expiry") != pl.col("expiry").min())
     kept = file_snapshots(fewer, archive, REAL)
-    assert kept["snapshots_written"] == 0 and "fetch brought fewer" in next(iter(kept["snapshots_kept"].values()))
+    why = next(iter(kept["snapshots_kept"].values()))
+    assert kept["snapshots_written"] == 0 and "is not as good on every count" in why
     assert contents(archive) == first
 
 

@@ -123,14 +123,21 @@ def test_the_source_takes_bars_from_a_file_or_from_yahoo(tmp_path, monkeypatch):
     assert market.description.endswith("bars from Yahoo ^GSPC")
 
 
+def spx_bars(days: int = 30) -> pd.DataFrame:
+    """Bars around SPX's 4,000 ending on the quote file's day, 2023-03-01."""
+    from helpers import good_prices
+
+    bars = good_prices(days).assign(date=pd.bdate_range(end="2023-03-01", periods=days))
+    return bars.assign(**{c: bars[c] * 38.5 for c in ("open", "high", "low", "close", "adj_close")})
+
+
 def test_the_fetch_stage_files_a_good_file_and_a_bad_one_changes_nothing(repo_root, monkeypatch, tmp_path, caplog):
     import logging
 
-    from helpers import good_prices, run_stage_script, stage_paths
+    from helpers import run_stage_script, stage_paths
 
     quotes = write(tmp_path, [ROW])
-    good_prices(30).assign(date=pd.bdate_range(end="2023-03-01", periods=30)).to_csv(tmp_path / "bars.csv",
-                                                                                      index=False)  # fmt: skip
+    spx_bars().to_csv(tmp_path / "bars.csv", index=False)
     out = tmp_path / "out"
     overrides = ["data=cboe", f"data.quotes_path={quotes}", f"data.prices_path={tmp_path / 'bars.csv'}",
                  "checks.min_rows=20", *stage_paths(out)]  # fmt: skip
@@ -142,4 +149,34 @@ def test_the_fetch_stage_files_a_good_file_and_a_bad_one_changes_nothing(repo_ro
         run_stage_script(repo_root, monkeypatch, "fetch", overrides)
     assert exit_info.value.code == 1
     assert f"fetch failed: {quotes}: 1 row(s) with fewer fields than the header's 22" in caplog.text
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+
+
+def test_a_preamble_price_with_thousands_separators_reads_whole(tmp_path):
+    path = write(tmp_path, [ROW], header=HEADER.replace("Last: 4000.5", "Last: 3,990.5601"))
+    assert read_cboe_quotedata(path)["underlying_price"].unique().to_list() == [3990.5601]
+
+
+@pytest.mark.parametrize(("last", "shown"), [("39,905.6", "39,905.60"), ("3.0", "3.00")])
+def test_a_chain_whose_spot_is_not_the_days_price_is_refused_and_nothing_is_filed(repo_root, monkeypatch, tmp_path,
+                                                                                 caplog, last, shown):  # fmt: skip
+    import logging
+
+    from helpers import run_stage_script, stage_paths
+
+    quotes = write(tmp_path, [ROW])
+    spx_bars().to_csv(tmp_path / "bars.csv", index=False)
+    out = tmp_path / "out"
+    overrides = ["data=cboe", f"data.quotes_path={quotes}", f"data.prices_path={tmp_path / 'bars.csv'}",
+                 "checks.min_rows=20", *stage_paths(out)]  # fmt: skip
+    run_stage_script(repo_root, monkeypatch, "fetch", overrides)
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    write(tmp_path, [ROW], header=HEADER.replace("Last: 4000.5", f"Last: {last}"))
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
+        run_stage_script(repo_root, monkeypatch, "fetch", overrides)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "\n" not in errors[0]
+    assert errors[0].startswith("fetch failed: data=cboe option chains: 1 option snapshot(s) whose underlying price "
+                                f"lies outside the day's bar range (widened by checks.spot_tolerance 0.02): "
+                                f"2023-03-01 spot {shown} against the bar's ")  # fmt: skip
     assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from spyglass.data.label import main as label_main
+from spyglass.data.snapshot_quality import ConflictingQuotesError
 from spyglass.data.store import (
     CONTRACT_KEY,
     Provenance,
@@ -58,14 +59,18 @@ def test_appending_a_date_leaves_other_partitions_untouched(days, tmp_path):
     assert second["bid"].sum() == pytest.approx(days[1]["bid"].sum() * 0.5)
 
 
-def test_duplicate_quotes_are_dropped_keeping_the_last(days, tmp_path, caplog):
-    doubled = pl.concat([days[0], days[0].with_columns(pl.col("ask") + 1.0)])
+def test_a_repeated_quote_is_dropped_and_a_conflicting_one_refused_naming_it(days, tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
-        write_snapshots(doubled, tmp_path, REAL)
-    stored = read_snapshots(tmp_path)
-    assert stored.height == days[0].height
-    assert stored["ask"].sum() == pytest.approx(days[0]["ask"].sum() + days[0].height)
-    assert f"dropped {days[0].height} duplicate quotes" in caplog.text
+        write_snapshots(pl.concat([days[0], days[0]]), tmp_path, REAL)
+    assert read_snapshots(tmp_path).height == days[0].height
+    assert f"dropped {days[0].height} repeated quotes" in caplog.text
+    before = {p: p.read_bytes() for p in partition_files(tmp_path)}
+    conflicting = pl.concat([days[1], days[1].head(3).with_columns(pl.col("ask") * 3)])
+    first = days[1].sort(CONTRACT_KEY).row(0, named=True)
+    with pytest.raises(ConflictingQuotesError, match=r"^3 contract\(s\) quoted twice with different numbers"):
+        write_snapshots(conflicting, tmp_path, REAL)
+    assert {p: p.read_bytes() for p in partition_files(tmp_path)} == before
+    assert first["snapshot_date"] is not None  # the message lists each contract: snapshot, expiry, type, strike
 
 
 def test_invalid_chain_writes_nothing(days, tmp_path):
@@ -132,7 +137,9 @@ def test_a_same_day_refetch_with_fewer_expiries_keeps_the_fuller_partition(days,
         report = write_snapshots(fewer, tmp_path, REAL)
     assert report.written == [] and list(report.kept) == [str(days[0]["snapshot_date"][0])]
     assert path.read_bytes() == before
-    assert f"fetch brought fewer ({fewer.height} quotes" in caplog.text
+    assert "this fetch's is not as good on every count" in caplog.text
+    aside = tmp_path / "rejected" / path.parent.name / "candidate-1.parquet"
+    assert pl.read_parquet(aside).height == fewer.height  # kept aside for inspection, never over the partition
     # as complete (same contracts, newer quotes) replaces; fewer replaces only when asked for
     write_snapshots(days[0].with_columns(pl.col("bid") + 0.02), tmp_path, REAL)
     assert read_snapshots(tmp_path)["bid"].sum() == pytest.approx(days[0]["bid"].sum() + 0.02 * days[0].height)

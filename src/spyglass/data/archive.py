@@ -15,12 +15,13 @@ from pathlib import Path
 
 import polars as pl
 
-from spyglass.data.store import Provenance, check_one_kind, partition_files, write_snapshots
+from spyglass.data.store import Provenance, check_one_kind, valid_partitions, write_snapshots
 from spyglass.io import atomic_path, replace_dir
 
 
 def file_snapshots(chains: pl.DataFrame, archive: str | Path, provenance: Provenance, replace: bool = False) -> dict:
-    """Append a real source's snapshots to the archive; what was written and what was kept (and why)."""
+    """Append a real source's snapshots to the archive; what was written and what was kept (and why).
+    SnapshotRefusedError, after the valid days are filed, when a day must not be (spyglass.data.store)."""
     written = write_snapshots(chains, archive, provenance, replace)
     return {"snapshots_written": len(written.written), "snapshots_kept": written.kept}
 
@@ -35,16 +36,17 @@ def adopt_store(store: str | Path, archive: str | Path, provenance: Provenance) 
     existed); the number adopted. Refuses, writing nothing, when either holds another kind of snapshot."""
     check_one_kind(store, provenance)
     check_one_kind(archive, provenance)
-    archived = {path.parent.name for path in partition_files(archive)}
-    missing = [path for path in partition_files(store) if path.parent.name not in archived]
+    archived = {path.parent.name for path in valid_partitions(archive)}
+    missing = [path for path in valid_partitions(store) if path.parent.name not in archived]
     for path in missing:
         _copy(path, Path(archive) / path.relative_to(store))
     return len(missing)
 
 
 def mirror_archive(archive: str | Path, store: str | Path) -> int:
-    """Make the store an exact copy of the archive's partitions (swapped in atomically); the number copied."""
-    partitions = partition_files(archive)
+    """Make the store an exact copy of the archive's valid partitions (swapped in atomically; the archive's
+    rejected candidates and stray folders stay where they are); the number copied."""
+    partitions = valid_partitions(archive)
 
     def build(staging: Path) -> None:
         for path in partitions:

@@ -63,7 +63,7 @@ def _preamble(path: Path) -> tuple[int, float, pd.Timestamp]:
     if header is None:
         raise QuoteFileError(f"{path}: not a CBOE quotedata file (no '{COLUMN_HEADER}Calls,...' column header in "
                              f"its first {MAX_PREAMBLE} lines)")  # fmt: skip
-    last = next((m for line in head[:header] if (m := re.search(r"Last:\s*([0-9.]+)", line))), None)
+    last = next((m for line in head[:header] if (m := re.search(r"Last:\s*([0-9][0-9,]*(?:\.[0-9]*)?)", line))), None)
     if last is None:
         raise QuoteFileError(f"{path}: no 'Last: <price>' of the underlying before the column header")
     line_number, date_line = next(((i + 1, line) for i, line in enumerate(head[:header]) if "Date:" in line),
@@ -74,7 +74,7 @@ def _preamble(path: Path) -> tuple[int, float, pd.Timestamp]:
         raise QuoteFileError(f"{path}: unknown quote time format, {where} (expected e.g. 'Date: December 12, "
                              "2022 at 8:30 PM EST')")  # fmt: skip
     taken = pd.Timestamp(f"{stamp.group(1)} {stamp.group(2)}").tz_localize(EASTERN)
-    return header, float(last.group(1)), taken
+    return header, float(last.group(1).replace(",", "")), taken  # "Last: 3,990.5601": thousands separators
 
 
 def _one_root_per_expiry(text: CsvText, expiry: pd.Series, open_interest: pd.Series, path: Path) -> pd.Series:

@@ -4,7 +4,9 @@ limit or a second table. fetch runs them before it writes anything; each failure
 - bars: enough rows for the indicators and training; no date after the run date; no gap between consecutive
   bars longer than `max_gap_days` calendar days (a 2099 date after 2018 is an 80-year gap, not one day); no
   close more than `max_daily_move` times (or less than 1/max_daily_move of) the previous one (a x100 tick).
-- snapshots: each option snapshot is dated on a day with a bar (a trading day), so none is after the last bar.
+- snapshots: each option snapshot is dated on a day with a bar (a trading day), so none is after the last bar,
+  and its underlying price lies within that day's range (low..high, widened by `spot_tolerance`): a price read
+  wrongly (3.0 for 3,990.56, a tenfold tick) would put every strike, exposure and wall in the wrong place.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ class BarChecks:
     min_rows: int = 252
     max_gap_days: int = 10
     max_daily_move: float = 3.0
+    spot_tolerance: float = 0.02
 
     @classmethod
     def from_config(cls, cfg: dict) -> BarChecks:
-        return cls(int(cfg["min_rows"]), int(cfg["max_gap_days"]), float(cfg["max_daily_move"]))
+        return cls(int(cfg["min_rows"]), int(cfg["max_gap_days"]), float(cfg["max_daily_move"]),
+                   float(cfg.get("spot_tolerance", 0.02)))  # fmt: skip
 
 
 def bar_problems(prices: pd.DataFrame, checks: BarChecks, run_date: dt.date) -> list[str]:
@@ -79,6 +83,32 @@ def check_snapshot_dates(chains: pl.DataFrame, bar_dates: pd.Series, source: str
         raise DataValidationError(
             f"{source}: {len(off)} option snapshot date(s) without a bar (snapshots must be dated on trading "
             f"days up to the last bar, {last}): {shown}{more}"
+        )
+
+
+def check_snapshot_spots(chains: pl.DataFrame, prices: pd.DataFrame, tolerance: float, source: str) -> None:
+    """DataValidationError unless every snapshot's underlying price lies within its day's bar range, low..high
+    widened by `tolerance` (a share: 0.02 = 2 % below the low to 2 % above the high). Days without a bar are
+    check_snapshot_dates' concern."""
+    spot = pl.col("underlying_price")
+    spots = chains.group_by("snapshot_date").agg(spot.min().alias("lowest"), spot.max().alias("highest")).to_pandas()
+    bars = prices.assign(day=pd.to_datetime(prices["date"])).set_index("day")
+    spots = spots.assign(snapshot_date=pd.to_datetime(spots["snapshot_date"]))
+    spots = spots[spots["snapshot_date"].isin(bars.index)].sort_values("snapshot_date")
+    low = bars.loc[spots["snapshot_date"], "low"].to_numpy() * (1 - tolerance)
+    high = bars.loc[spots["snapshot_date"], "high"].to_numpy() * (1 + tolerance)
+    off = spots[(spots["lowest"].to_numpy() < low) | (spots["highest"].to_numpy() > high)]
+    if len(off):
+        shown = ", ".join(
+            f"{row.snapshot_date:%Y-%m-%d} spot {row.lowest:,.2f}"
+            + (f"..{row.highest:,.2f}" if row.highest != row.lowest else "")
+            + f" against the bar's {bars.at[row.snapshot_date, 'low']:,.2f}..{bars.at[row.snapshot_date, 'high']:,.2f}"
+            for row in off.head(MAX_ROWS_LISTED).itertuples()
+        )
+        raise DataValidationError(
+            f"{source}: {len(off)} option snapshot(s) whose underlying price lies outside the day's bar range "
+            f"(widened by checks.spot_tolerance {tolerance:g}): {shown}; the chain's underlying was read wrongly "
+            "or belongs to another instrument, so nothing was filed"
         )
 
 

@@ -3,6 +3,7 @@ and file a real source's option chains in the snapshot archive as soon as they a
 
 A day's chain can never be fetched again, so bars that fail must not take it with them: chains that arrived are
 filed (dated on trading days when the bars are valid) before the bars' error is raised, and the error says so.
+A session whose bar was dropped as still forming (no prices yet) keeps its chain: it is filed under that day.
 Nothing else is written here.
 """
 
@@ -17,7 +18,7 @@ import polars as pl
 
 from spyglass.data import MarketData, load_market_data, snapshot_provenance
 from spyglass.data.archive import adopt_store, file_snapshots
-from spyglass.data.checks import BarChecks, check_bars, check_snapshot_dates
+from spyglass.data.checks import BarChecks, check_bars, check_snapshot_dates, check_snapshot_spots
 from spyglass.data.yahoo import FetchError
 from spyglass.data.yfinance import BarsFailedError
 from spyglass.schemas import DataValidationError, OptionChainSchema, PricesSchema, validate
@@ -48,10 +49,14 @@ def take_in(cfg: dict, run_date: dt.date, root: str | Path = ".") -> Intake:
     archive = Path(root) / paths["snapshot_archive"] if provenance is not None and not provenance.simulated else None
     replace = bool(data_cfg.get("replace_snapshots"))
 
-    def file(chains: pl.DataFrame, prices: pd.DataFrame | None = None) -> dict:
+    checks = BarChecks.from_config(cfg["checks"])
+
+    def file(chains: pl.DataFrame, prices: pd.DataFrame | None = None, partial: list | None = None) -> dict:
         chains = validate(chains, OptionChainSchema, f"{label} option chains")
-        if prices is not None:
-            check_snapshot_dates(chains, prices["date"], f"{label} option chains")
+        if prices is not None:  # a session whose bar was dropped as still forming is a trading day too
+            sessions = pd.concat([prices["date"], pd.Series(pd.to_datetime(partial or []))], ignore_index=True)
+            check_snapshot_dates(chains, sessions, f"{label} option chains")
+            check_snapshot_spots(chains, prices, checks.spot_tolerance, f"{label} option chains")
         return file_snapshots(chains, archive, provenance, replace)
 
     if archive is not None:
@@ -64,7 +69,7 @@ def take_in(cfg: dict, run_date: dt.date, root: str | Path = ".") -> Intake:
         raise FetchError(f"{exc} (the option chains arrived and were stored: {file(exc.chains)})") from exc
     try:
         prices = validate(market.prices, PricesSchema, f"{label} prices")
-        check_bars(prices, BarChecks.from_config(cfg["checks"]), run_date, f"{label} prices")
+        check_bars(prices, checks, run_date, f"{label} prices")
     except DataValidationError as exc:
         if market.chains is not None and archive is not None:
             file(market.chains)
@@ -72,4 +77,4 @@ def take_in(cfg: dict, run_date: dt.date, root: str | Path = ".") -> Intake:
         raise
     if market.chains is None or archive is None:
         return Intake(market, prices)
-    return Intake(market, prices, file(market.chains, prices), archived=True)
+    return Intake(market, prices, file(market.chains, prices, market.report.get("bars_dropped")), archived=True)

@@ -2,24 +2,31 @@
 
 Layout: <root>/snapshot_date=YYYY-MM-DD/chain.parquet. Rows are unique by (snapshot_date, expiry, option_type,
 strike). Reads are lazy (polars) and schema-validated; a partition that cannot be read is skipped with a
-warning naming it, and left on disk untouched for inspection.
+warning naming it, and left on disk untouched for inspection. Only folders named exactly
+`snapshot_date=YYYY-MM-DD` (a real date) are partitions: a backup (`snapshot_date=...bak`) or any other folder is
+named in a warning and ignored, and so is a partition whose rows are of another date than its folder's.
 
 Rules that keep a real history safe (a chain can only be fetched on the day it is quoted):
 - **Provenance.** Every partition records in its parquet metadata where it came from: source, ticker and
   whether it is simulated. A store holds one kind (simulated or real, one ticker): a write of another kind is
   refused before anything is written, and so is a read of a store that holds two kinds.
-- **Append.** A fetch writes only the dates it brings. A date already stored is replaced only by a partition at
-  least as complete (as many expiries and as many quotes), or when `replace` is asked for; otherwise the stored
-  one is kept and the fetch says so.
+- **Append, by quality.** A fetch writes only the dates it brings, and only valid ones (spyglass.data
+  .snapshot_quality: open interest somewhere, something priced, a feed not mostly crossed, no contract quoted
+  twice with different numbers). A date already stored is replaced only by a snapshot at least as good on usable
+  quotes, open interest and expiries (or, still valid, when `replace` is asked for); otherwise the stored one is
+  kept and the fetch says so. A refused or outclassed candidate is never written over a partition: it is kept
+  aside in <root>/rejected/snapshot_date=YYYY-MM-DD/ for inspection.
 - **Rebuild.** A simulated source regenerates its whole history and swaps the store in one step; it refuses to
   when the store holds real snapshots, which could never be fetched again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
+import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -27,7 +34,8 @@ from pathlib import Path
 
 import polars as pl
 
-from spyglass.errors import ConfigError, UserError
+from spyglass.data.snapshot_quality import snapshot_problems, snapshot_quality, without_repeated_quotes
+from spyglass.errors import ConfigError, DataError, UserError
 from spyglass.io import replace_dir, write_parquet
 from spyglass.schemas import OptionChainSchema, validate
 
@@ -35,6 +43,13 @@ log = logging.getLogger(__name__)
 PARTITION_FILE = "chain.parquet"
 CONTRACT_KEY = ["snapshot_date", "expiry", "option_type", "strike"]
 PROVENANCE_KEY = "spyglass.provenance"
+DATE_KEY = "spyglass.snapshot_date"  # the day a partition's rows are of, recorded when it is written
+PARTITION_NAME = re.compile(r"^snapshot_date=(\d{4}-\d{2}-\d{2})$")
+REJECTED = "rejected"  # candidates refused or outclassed, kept beside the partitions for inspection
+
+
+class SnapshotRefusedError(DataError):
+    """Snapshots that must not be filed; the message names each day, why, and where the candidate was kept."""
 
 
 class StoreConflictError(UserError, ValueError):
@@ -66,10 +81,12 @@ LABEL_HINT = "label them with `python -m spyglass.data.label {root} --source <da
 
 @dataclass
 class StoreWrite:
-    """What an append did: dates written, and dates whose fuller stored partition was kept (with why)."""
+    """What an append did: dates written, dates whose better stored partition was kept (with why), and dates
+    refused (with why); the refused and outclassed candidates are kept under <root>/rejected/."""
 
     written: list = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 def partition_path(root: str | Path, snapshot_date) -> Path:
@@ -77,17 +94,35 @@ def partition_path(root: str | Path, snapshot_date) -> Path:
 
 
 def deduplicated(chains: pl.DataFrame) -> pl.DataFrame:
-    """One row per contract and snapshot (the last one seen wins); logs how many duplicates were dropped."""
-    unique = chains.unique(subset=CONTRACT_KEY, keep="last", maintain_order=True)
+    """One row per contract and snapshot: a quote repeated as it was is dropped (and counted in the log); one
+    contract quoted twice with different numbers is an error naming it (spyglass.data.snapshot_quality)."""
+    unique = without_repeated_quotes(chains)
     if unique.height < chains.height:
-        log.warning(
-            "dropped %d duplicate quotes (same snapshot, expiry, type and strike)", chains.height - unique.height
-        )
+        log.warning("dropped %d repeated quotes (the same contract and numbers twice)", chains.height - unique.height)
     return unique
 
 
+def partition_date(folder: Path) -> dt.date | None:
+    """The date a partition folder is named after (None unless named exactly snapshot_date=YYYY-MM-DD)."""
+    match = PARTITION_NAME.match(folder.name)
+    if match is None:
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
+
 def partition_files(root: str | Path) -> list[Path]:
-    return sorted(Path(root).glob(f"snapshot_date=*/{PARTITION_FILE}"))
+    """The partitions of a store, in date order: chain.parquet in folders named exactly snapshot_date=YYYY-MM-DD;
+    any other snapshot_date=* folder is named in a warning and ignored."""
+    found = sorted(Path(root).glob(f"snapshot_date=*/{PARTITION_FILE}"))
+    named = [path for path in found if partition_date(path.parent) is not None]
+    strays = sorted(str(path.parent) for path in found if partition_date(path.parent) is None)
+    if strays:
+        log.warning("ignoring %d folder(s) that are not snapshot_date=YYYY-MM-DD partitions: %s", len(strays),
+                    ", ".join(strays[:5]) + (" ..." if len(strays) > 5 else ""))  # fmt: skip
+    return named
 
 
 def partition_provenance(path: Path) -> Provenance | None:
@@ -97,17 +132,41 @@ def partition_provenance(path: Path) -> Provenance | None:
     return Provenance(**json.loads(recorded)) if recorded else None
 
 
+def held_dates(path: Path) -> set[dt.date]:
+    """The snapshot dates a partition's rows are of: recorded in its metadata when spyglass wrote it, else read
+    from the file's column statistics (one row group's min and max)."""
+    recorded = pl.read_parquet_metadata(path).get(DATE_KEY)
+    if recorded:
+        return {dt.date.fromisoformat(recorded)}
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_metadata(path)
+    column = metadata.schema.names.index("snapshot_date")
+    bounds = [metadata.row_group(i).column(column).statistics for i in range(metadata.num_row_groups)]
+    return {day for stats in bounds for day in (stats.min, stats.max)}
+
+
 def inventory(root: str | Path) -> dict[Provenance | None, list[Path]]:
-    """The store's readable partitions grouped by provenance; each unreadable one is logged and skipped."""
+    """The store's readable partitions grouped by provenance; each unreadable one, and each holding rows of
+    another date than its folder's, is logged and skipped (and left on disk)."""
     groups: dict[Provenance | None, list[Path]] = {}
     for path in partition_files(root):
         try:
-            provenance = partition_provenance(path)
+            provenance, held = partition_provenance(path), held_dates(path)
         except Exception as exc:  # polars raises several error types for damaged files
             log.warning("skipping unreadable option snapshot %s (%s: %s)", path, type(exc).__name__, exc)
             continue
+        if held != {partition_date(path.parent)}:
+            log.warning("ignoring %s: its rows are of %s, not of its folder's date", path,
+                        ", ".join(f"{day}" for day in sorted(held)))  # fmt: skip
+            continue
         groups.setdefault(provenance, []).append(path)
     return groups
+
+
+def valid_partitions(root: str | Path) -> list[Path]:
+    """The store's readable partitions of the date their folder names, in date order."""
+    return sorted(path for paths in inventory(root).values() for path in paths)
 
 
 def _describe(provenance: Provenance | None, paths: list[Path]) -> str:
@@ -143,14 +202,14 @@ def check_one_kind(root: str | Path, incoming: Provenance | None = None) -> dict
     return groups
 
 
-def completeness(chains: pl.DataFrame) -> tuple[int, int]:
-    """(expiries, quotes) of one snapshot: a partition replaces another only if neither is smaller."""
-    return chains["expiry"].n_unique(), chains.height
+def partition_metadata(provenance: Provenance, snapshot_date) -> dict[str, str]:
+    """What a partition records beside its quotes: their provenance and their date."""
+    return {PROVENANCE_KEY: provenance.to_json(), DATE_KEY: f"{snapshot_date:%Y-%m-%d}"}
 
 
 def _write_partition(part: pl.DataFrame, path: Path, provenance: Provenance) -> Path:
     """Write one snapshot's quotes (in CONTRACT_KEY order, as `_by_date` gives them) atomically."""
-    return write_parquet(part, path, metadata={PROVENANCE_KEY: provenance.to_json()})
+    return write_parquet(part, path, metadata=partition_metadata(provenance, part["snapshot_date"][0]))
 
 
 def _by_date(chains: pl.DataFrame) -> Iterable[tuple[object, pl.DataFrame]]:
@@ -162,36 +221,52 @@ def _by_date(chains: pl.DataFrame) -> Iterable[tuple[object, pl.DataFrame]]:
 def write_snapshots(
     chains: pl.DataFrame, root: str | Path, provenance: Provenance, replace: bool = False
 ) -> StoreWrite:
-    """Append: validate, check the kind, then write the partition of each snapshot date in `chains` (and only
-    those) unless the stored one is more complete and `replace` is off."""
-    chains = validate(deduplicated(chains), OptionChainSchema, f"option chains for {root}")
+    """Append: validate, check the kind, then write the partition of each valid snapshot date in `chains` (and
+    only those) unless the stored one is better and `replace` is off. Days refused or outclassed are kept aside
+    (`keep_aside`); SnapshotRefusedError, after the others are written, when a day was refused."""
+    chains = deduplicated(validate(chains, OptionChainSchema, f"option chains for {root}"))
     check_one_kind(root, provenance)
     report = StoreWrite()
     for snapshot_date, part in _by_date(chains):
+        problems = snapshot_problems(part)
+        if problems:
+            aside = keep_aside(part, root, snapshot_date, provenance)
+            report.refused[f"{snapshot_date}"] = f"{'; '.join(problems)} (kept aside as {aside})"
+            continue
         path = partition_path(root, snapshot_date)
-        stored = _stored_completeness(path)
-        if stored is not None and not replace:
-            new = completeness(part)
-            if stored[0] > new[0] or stored[1] > new[1]:
-                why = (
-                    f"kept the stored {snapshot_date} snapshot ({stored[1]} quotes in {stored[0]} expiries): this "
-                    f"fetch brought fewer ({new[1]} quotes in {new[0]} expiries); replace it with "
-                    "data.replace_snapshots=true"
-                )
-                log.warning(why)
-                report.kept[f"{snapshot_date}"] = why
-                continue
+        stored = _stored_quality(path)
+        new = snapshot_quality(part)
+        if stored is not None and not replace and not new.at_least_as_good_as(stored):
+            aside = keep_aside(part, root, snapshot_date, provenance)
+            why = (f"kept the stored {snapshot_date} snapshot ({stored.describe()}): this fetch's is not as good "
+                   f"on every count ({new.describe()}); it is kept aside as {aside}; replace the stored one with "
+                   "data.replace_snapshots=true")  # fmt: skip
+            log.warning(why)
+            report.kept[f"{snapshot_date}"] = why
+            continue
         report.written.append(_write_partition(part, path, provenance))
+    if report.refused:
+        listed = "; ".join(f"{day}: {why}" for day, why in report.refused.items())
+        written = f"; {len(report.written)} other day(s) filed" if report.written else ""
+        raise SnapshotRefusedError(f"{root}: refused {len(report.refused)} option snapshot(s): {listed}{written}")
     return report
 
 
-def _stored_completeness(path: Path) -> tuple[int, int] | None:
-    """Completeness of a stored partition; None if there is none. A damaged one is moved aside (kept for
-    inspection as chain.parquet.damaged) so the day's new snapshot can take its place."""
+def keep_aside(part: pl.DataFrame, root: str | Path, snapshot_date, provenance: Provenance) -> Path:
+    """Write a refused or outclassed candidate to <root>/rejected/snapshot_date=YYYY-MM-DD/candidate-<n>.parquet
+    (a new n each time, never over anything); its path."""
+    folder = Path(root) / REJECTED / f"snapshot_date={snapshot_date:%Y-%m-%d}"
+    number = len(list(folder.glob("candidate-*.parquet"))) + 1 if folder.exists() else 1
+    return _write_partition(part, folder / f"candidate-{number}.parquet", provenance)
+
+
+def _stored_quality(path: Path):
+    """Quality of a stored partition; None if there is none. A damaged one is moved aside (kept for inspection
+    as chain.parquet.damaged) so the day's new snapshot can take its place."""
     if not path.exists():
         return None
     try:
-        return completeness(pl.read_parquet(path))
+        return snapshot_quality(pl.read_parquet(path))
     except Exception as exc:  # polars raises several error types for damaged files
         aside = path.with_name(f"{PARTITION_FILE}.damaged")
         log.warning("%s is unreadable (%s: %s); moved to %s", path, type(exc).__name__, exc, aside.name)
@@ -204,7 +279,7 @@ def replace_store(chains: pl.DataFrame, root: str | Path, provenance: Provenance
     real snapshots. Returns the number of snapshot dates written."""
     if not provenance.simulated:
         raise ConfigError("only a simulated history may rebuild the snapshot store")
-    chains = validate(deduplicated(chains), OptionChainSchema, f"option chains for {root}")
+    chains = deduplicated(validate(chains, OptionChainSchema, f"option chains for {root}"))
     real = {p: paths for p, paths in inventory(root).items() if p is None or not p.simulated}
     if real:
         held = "; ".join(_describe(p, paths) for p, paths in real.items())
@@ -215,14 +290,12 @@ def replace_store(chains: pl.DataFrame, root: str | Path, provenance: Provenance
             f"its own store (-S paths.options_store={root}_simulated){hint}"
         )
 
-    metadata = {PROVENANCE_KEY: provenance.to_json()}
-
     def write(staging: Path, snapshot_date, part: pl.DataFrame) -> None:
         path = partition_path(staging, snapshot_date)
         path.parent.mkdir()
         # Not `_write_partition`'s atomic write: the staging folder is swapped in whole, so no file is seen half
         # written, and the atomic write's umask read (set and restore) must not run in several threads at once.
-        part.write_parquet(path, metadata=metadata)
+        part.write_parquet(path, metadata=partition_metadata(provenance, snapshot_date))
 
     def build(staging: Path) -> None:
         # One writer per core: polars writes without holding the GIL (4,500 files in 4 s instead of 7.5 s here).
