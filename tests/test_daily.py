@@ -227,3 +227,15 @@ def test_a_run_that_finds_the_writer_lock_held_waits_then_stops_in_one_line_writ
         run_daily({**small_cfg, "writer_lock_timeout": 0.2}, root, AFTER_CLOSE + pd.Timedelta(hours=1))
     assert journal_file.read_bytes() == before
     assert run_daily(small_cfg, root, AFTER_CLOSE + pd.Timedelta(hours=2)).status == "rerun"  # free again
+
+
+def test_a_journal_row_dated_after_the_run_is_refused_and_the_journal_left_as_it_is(root, small_cfg):
+    run_daily(small_cfg, root, AFTER_CLOSE)
+    path = root / small_cfg["paths"]["journal"]
+    journal = journal_of(root, small_cfg)
+    future = journal.assign(as_of=pd.Timestamp("2099-01-02"))
+    write_journal(pd.concat([journal, future], ignore_index=True), path)
+    before = path.read_bytes()
+    with pytest.raises(JournalDamagedError, match=r"has 1 row\(s\) dated after this run's day 2014-12-31: 2099-01-02"):
+        run_daily(small_cfg, root, AFTER_CLOSE + pd.Timedelta(hours=1))
+    assert path.read_bytes() == before

@@ -128,6 +128,7 @@ def test_when_the_bars_fail_the_chains_that_arrived_are_stored_and_nothing_else_
         ("fetch", "data=nope", "Could not find 'data/nope' Available options in 'data': cboe csv kaggle sample"),
         ("fetch", "cv.nope=1", "Could not override 'cv.nope'. To append to your config use +cv.nope=1"),
         ("allocate", "allocation.rebalance=hourly", "allocation.rebalance must be one of ['daily', 'weekly', "),
+        ("allocate", "allocation.max_position=abc", "allocation.max_position must be a number, not 'abc'"),
         ("allocate", "allocation.min_position=3", "allocation.min_position must be <= allocation.max_position"),
         ("ta_features", "features.technical.groups=[trend,nope]", "unknown technical feature group(s) ['nope']"),
     ],

@@ -33,7 +33,14 @@ from spyglass.data.stored import stored_latest_day
 from spyglass.errors import UserError
 from spyglass.features.targets import daily_risk_free
 from spyglass.io import write_json
-from spyglass.journal import fill_realised, forward_record, read_journal, record_day, write_journal
+from spyglass.journal import (
+    check_no_future_rows,
+    fill_realised,
+    forward_record,
+    read_journal,
+    record_day,
+    write_journal,
+)
 from spyglass.live import ScoredDay, score_latest_day
 from spyglass.models.registry import model_fingerprints
 from spyglass.sessions import NEW_YORK, SessionDay, session_day
@@ -98,6 +105,7 @@ def _run_daily(cfg: dict, root: Path, run: pd.Timestamp) -> DailyRun:
     """run_daily's body, under the ticker's writer lock."""
     paths = cfg["paths"]
     journal = read_journal(root / paths["journal"])  # a damaged journal stops the run here
+    check_no_future_rows(journal, run.tz_convert(NEW_YORK).date(), root / paths["journal"])
     session = trading_session(cfg, run)
     if session is not None and not session.is_session:
         return DailyRun("closed", message=f"{session.describe()}: nothing fetched, nothing recorded")

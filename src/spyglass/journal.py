@@ -104,6 +104,18 @@ def read_journal(path: str | Path) -> pd.DataFrame:
         ) from None
 
 
+def check_no_future_rows(journal: pd.DataFrame, day, path: str | Path) -> None:
+    """JournalDamagedError when the journal holds a row dated after `day` (the run's trading day): a record
+    of a day that has not happened is a damaged journal, and recording beside it would bury the damage."""
+    later = journal.loc[pd.to_datetime(journal["as_of"]).dt.date > day, "as_of"]
+    if len(later):
+        shown = ", ".join(f"{d:%Y-%m-%d}" for d in later.iloc[:5])
+        raise JournalDamagedError(
+            f"the signal journal {path} has {len(later)} row(s) dated after this run's day {day}: {shown}; it is "
+            "left as it is — remove those rows (or move the journal aside) to record again"
+        )
+
+
 def write_journal(journal: pd.DataFrame, path: str | Path) -> Path:
     """Validate and write the journal atomically (read it with `read_journal` first: that refuses a damaged one)."""
     return write_parquet(validate(journal, JournalSchema, "signal journal"), path)

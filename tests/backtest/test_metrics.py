@@ -138,3 +138,12 @@ def test_deflated_sharpe_by_hand_and_it_falls_with_more_trials():
     assert METRICS["deflated_sharpe"].compute(ReturnSeries(r, np.ones(1000))) == pytest.approx(psr)
     many = METRICS["deflated_sharpe"].compute(ReturnSeries(r, np.ones(1000), n_trials=200))
     assert many < psr
+
+
+def test_a_constant_return_series_has_no_ratio_to_explode():
+    from spyglass.backtest.metrics import ReturnSeries, compute_metrics
+
+    flat = np.full(300, 0.1 / 3)  # its standard deviation comes out about 1e-17, not 0
+    series = ReturnSeries(flat, np.ones(300), 0.0, 252, np.random.default_rng(0).normal(0, 0.01, 300))
+    metrics = compute_metrics(series)
+    assert (metrics["sharpe"], metrics["hull_score"], metrics["deflated_sharpe"], metrics["ann_vol"]) == (0, 0, 0, 0)

@@ -48,3 +48,11 @@ def test_a_store_of_simulated_snapshots_is_refused_before_the_archive_is_written
     with pytest.raises(StoreConflictError, match=r"holds 1 simulated SYNTH snapshots .*this run brings real SPY"):
         adopt_store(store, archive, REAL)
     assert not archive.exists()
+
+
+def test_an_archive_of_another_kind_points_at_the_archive_setting(days, tmp_path):
+    archive = tmp_path / "archive"
+    file_snapshots(days[0], archive, Provenance("cboe", "SPX", simulated=False))
+    with pytest.raises(StoreConflictError, match=r"holds 1 real SPX snapshots .*this run brings real SPY snapshots "
+                                                 r".*-S paths\.snapshot_archive=<folder>"):  # fmt: skip
+        file_snapshots(days[1], archive, REAL)

@@ -180,3 +180,16 @@ def test_a_chain_whose_spot_is_not_the_days_price_is_refused_and_nothing_is_file
                                 f"lies outside the day's bar range (widened by checks.spot_tolerance 0.02): "
                                 f"2023-03-01 spot {shown} against the bar's ")  # fmt: skip
     assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+
+
+def test_a_file_whose_quote_date_is_after_its_expiries_says_so(tmp_path):
+    path = write(tmp_path, [ROW], header=HEADER.replace("March 1, 2023", "March 20, 2023"))
+    with pytest.raises(QuoteFileError, match=r"its 'Date:' line says 2023-03-20, yet it lists 1 row\(s\) of expiries "
+                                             r"before that day \(earliest 2023-03-17, line 5\)"):  # fmt: skip
+        read_cboe_quotedata(path)
+
+
+def test_a_missing_prices_file_names_its_key(tmp_path):
+    quotes = write(tmp_path, [ROW])
+    with pytest.raises(FileNotFoundError, match=r"nope.csv: not found \(data.prices_path\)"):
+        load({"quotes_path": str(quotes), "prices_path": str(tmp_path / "nope.csv"), "start": None, "end": None}, 0)

@@ -88,3 +88,25 @@ def test_a_bad_index_value_names_the_file_and_row(files, tmp_path):
         DataValidationError, match=r"indices.csv: invalid data\n.*positive.*1 line\(s\): 3 \(2020-01-03\)"
     ):
         load_market_data(cfg(*files, indices_path=str(path)), seed=0)
+
+
+@pytest.mark.parametrize("written", ["%d/%m/%Y", "%m/%d/%Y"])
+def test_dates_written_day_first_or_month_first_are_read_as_written(files, written):
+    prices_path, chains_path = files
+    bars = good_prices(30)
+    bars.assign(date=bars["date"].dt.strftime(written)).to_csv(prices_path, index=False)
+    market = load_market_data(cfg(prices_path, chains_path), seed=0)
+    assert market.prices["date"].tolist() == bars["date"].tolist()
+
+
+def test_a_column_mixing_day_first_and_month_first_dates_is_refused_naming_a_line_of_each(files):
+    from spyglass.data.files import DataFileError
+
+    prices_path, chains_path = files
+    bars = good_prices(30)
+    bars = bars.assign(date=bars["date"].dt.strftime("%d/%m/%Y"))
+    bars.loc[25, "date"] = "02/13/2020"
+    bars.to_csv(prices_path, index=False)
+    mixed = r"column 'date' mixes day-first and month-first dates: line 10 '13/01/2020', line 27 '02/13/2020'"
+    with pytest.raises(DataFileError, match=mixed + "; write them as YYYY-MM-DD"):
+        load_market_data(cfg(prices_path, chains_path), seed=0)

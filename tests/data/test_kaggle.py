@@ -97,3 +97,12 @@ def test_the_kaggle_file_runs_every_stage_to_a_backtest_and_leaves_the_store_alo
     assert metrics["period"]["end"] <= "2008-12-31" and "sharpe" in metrics["strategy"]
     fetch = json.loads((out / "metrics/fetch.json").read_text())
     assert fetch["extra_feature_columns"] == 94 and fetch["missing"]["extra features"]["missing_share"]["V1"] > 0
+
+
+def test_a_later_slice_keeps_its_place_in_time(tmp_path):
+    frame = hull_train_frame(40).assign(date_id=lambda f: f["date_id"] + 8501)  # the competition's last rows
+    frame.to_csv(tmp_path / "slice.csv", index=False)
+    market = load_market_data({**CFG, "path": str(tmp_path / "slice.csv")}, seed=0)
+    first = pd.Timestamp("1990-01-02") + pd.offsets.BDay(8501)  # date_id 8501 business days after date_id 0
+    assert market.extra_features["date"].iloc[0] == first == market.prices["date"].iloc[0]
+    assert market.prices["date"].iloc[-1] == first + pd.offsets.BDay(40)  # the close after the last forward return

@@ -55,3 +55,19 @@ def test_a_replay_answers_history_within_the_asked_window_and_names_what_is_not_
         client.history("^VIX", None, None)
     with pytest.raises(FileNotFoundError, match="no such replay directory"):
         ReplayClient(tmp_path / "missing")
+
+
+def test_a_truncated_recording_and_a_stray_folder_are_named(tmp_path, caplog):
+    import logging
+
+    root = tmp_path / "rec"
+    write_history(root, "SPY", history_frame())
+    path = root / "history" / "SPY.parquet"
+    path.write_bytes(path.read_bytes()[:100])  # cut short, as a disk full or a killed copy leaves it
+    with pytest.raises(FetchError, match=rf"^{path}: the recording cannot be read \(\w+: .*\); record it again"):
+        ReplayClient(root).history("SPY", None, None)
+    (root / "chains" / "latest" / "SPY").mkdir(parents=True)
+    (root / "chains" / "latest" / "SPY" / "answer.json").write_text("{}")
+    with caplog.at_level(logging.WARNING):
+        assert ReplayClient(root).recorded_days("SPY") == []
+    assert "ignoring recording folder(s) that are not a YYYY-MM-DD day" in caplog.text and "latest" in caplog.text

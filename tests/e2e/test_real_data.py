@@ -129,14 +129,14 @@ def test_a_twenty_years_of_bars_indices_and_one_snapshot_train_and_allocate_the_
     assert "Candidates and the rule" in (repo / "tickers/SPY/reports/tearsheet.html").read_text()
 
 
-def test_d_a_same_day_refetch_with_fewer_expiries_keeps_the_fuller_partition(repo, recordings):
+def test_d_a_same_day_refetch_with_fewer_expiries_keeps_the_better_partition(repo, recordings):
     path = partition_path(repo / "tickers/SPY/data/raw/options", LAST)
     before = path.read_bytes()
     set_params(repo, replay_overrides(recordings["fewer"]))
     run(["dvc", "repro", "--single-item", "fetch@SPY"], repo)
     assert path.read_bytes() == before
     kept = metrics(repo, "fetch")["snapshots_kept"]
-    assert list(kept) == [f"{LAST}"] and "fetch brought fewer" in kept[f"{LAST}"]
+    assert list(kept) == [f"{LAST}"] and "is not as good on every count" in kept[f"{LAST}"]
 
 
 def test_e_yahoo_quirks_end_as_described(repo, recordings, sample):

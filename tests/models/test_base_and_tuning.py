@@ -104,3 +104,13 @@ def test_a_study_in_a_file_storage_is_recreated_on_every_run(tmp_path):
     second = tune(build, {"alpha": 1.0, "l1_ratio": 0.5}, space, x, y, spec, seed=3, study_name="en-final")[1]
     assert len(second) == 3 and second["value"].tolist() == first["value"].tolist()
     assert (tmp_path / "sub" / "optuna.db").exists()
+
+
+@pytest.mark.parametrize(("key", "override"), [("tuning.n_workers", {"tuning": {"n_workers": 0}}),
+                                               ("n_jobs", {"n_jobs": 0}), ("n_jobs", {"n_jobs": -2})])  # fmt: skip
+def test_a_worker_count_of_zero_or_less_is_refused_not_read_as_every_core(small_cfg, key, override):
+    from spyglass.models.training import base_model_specs, tuning_spec
+
+    cfg = {**small_cfg, **{k: ({**small_cfg[k], **v} if isinstance(v, dict) else v) for k, v in override.items()}}
+    with pytest.raises(ValueError, match=rf"^{key} must be a whole number >= 1, or null for one per core; got"):
+        base_model_specs(cfg, tuning_spec(cfg).n_workers) if key == "n_jobs" else tuning_spec(cfg)

@@ -22,20 +22,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spyglass.backtest.metrics import spread
 from spyglass.daycount import TRADING_DAYS_PER_YEAR
 from spyglass.errors import DataError
 
-# A standard deviation this small relative to the mean absolute return is a constant series (rounding noise).
-CONSTANT_TOLERANCE = 1e-12
-
 
 def annualised_sharpe(excess: np.ndarray, axis: int = 0) -> np.ndarray:
-    """mean / std (ddof=1) * sqrt(252) along `axis`; 0 for a constant series."""
+    """mean / std (ddof=1) * sqrt(252) along `axis`; 0 for a constant series (metrics.spread)."""
     excess = np.asarray(excess, dtype=float)
-    mean, sd = excess.mean(axis=axis), excess.std(axis=axis, ddof=1)
-    scale = np.abs(excess).mean(axis=axis)
-    constant = sd <= CONSTANT_TOLERANCE * np.maximum(scale, 1e-300)
-    return np.where(constant, 0.0, mean / np.where(constant, 1.0, sd)) * np.sqrt(TRADING_DAYS_PER_YEAR)
+    sd = spread(excess, axis=axis)
+    return np.where(sd > 0, excess.mean(axis=axis) / np.where(sd > 0, sd, 1.0), 0.0) * np.sqrt(TRADING_DAYS_PER_YEAR)
 
 
 def bootstrap_indices(n_days: int, reps: int, mean_block: float, seed: int) -> np.ndarray:

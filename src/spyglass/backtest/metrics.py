@@ -52,6 +52,19 @@ def metric(name: str, title: str) -> Callable[[Callable[[ReturnSeries], float]],
     return register
 
 
+# A standard deviation this small against the values' size is rounding noise: the series is constant.
+CONSTANT_TOLERANCE = 1e-12
+
+
+def spread(values: np.ndarray, axis: int | None = None) -> np.ndarray | float:
+    """std(values, ddof=1) along `axis`, or 0 where the series is constant up to rounding (a constant 1/3 comes out
+    with a standard deviation of about 1e-17, which would make any ratio over it explode)."""
+    values = np.asarray(values, dtype=float)
+    sd = values.std(axis=axis, ddof=1)
+    constant = sd <= CONSTANT_TOLERANCE * np.abs(values).mean(axis=axis)
+    return np.where(constant, 0.0, sd) if axis is not None else (0.0 if constant else float(sd))
+
+
 def _equity(s: ReturnSeries) -> np.ndarray:
     return np.cumprod(1.0 + s.returns)
 
@@ -64,15 +77,15 @@ def cagr(s: ReturnSeries) -> float:
 
 @metric("ann_vol", "Annualised volatility")
 def ann_vol(s: ReturnSeries) -> float:
-    """std(r, ddof=1) * sqrt(periods_per_year)."""
-    return float(np.std(s.returns, ddof=1) * np.sqrt(s.periods_per_year))
+    """std(r, ddof=1) * sqrt(periods_per_year) (0 for a constant series)."""
+    return float(spread(s.returns) * np.sqrt(s.periods_per_year))
 
 
 @metric("sharpe", "Sharpe ratio")
 def sharpe(s: ReturnSeries) -> float:
     """mean(r - rf) / std(r - rf, ddof=1) * sqrt(periods_per_year); 0 when the std is 0."""
     excess = s.returns - s.rf_daily
-    sd = np.std(excess, ddof=1)
+    sd = spread(excess)
     return float(np.mean(excess) / sd * np.sqrt(s.periods_per_year)) if sd > 0 else 0.0
 
 
@@ -150,7 +163,7 @@ def hull_score(s: ReturnSeries) -> float:
         )
     n = len(s.returns)
     s_mean = np.prod(1.0 + s.returns - s.rf_daily) ** (1.0 / n) - 1.0
-    s_std = np.std(s.returns, ddof=1)
+    s_std = spread(s.returns)
     if s_std == 0:
         return 0.0
     sharpe = s_mean / s_std * np.sqrt(TRADING_DAYS_PER_YEAR)
@@ -182,14 +195,14 @@ def deflated_sharpe(s: ReturnSeries) -> float:
 
     excess = s.returns - s.rf_daily
     t = len(excess)
-    sd = np.std(excess, ddof=1)
+    sd = spread(excess)
     if sd == 0 or t < 3:
         return 0.0
     sr = np.mean(excess) / sd
     sr0 = np.sqrt(1.0 / (t - 1)) * expected_max_sharpe(s.n_trials)
     centred = excess - np.mean(excess)
-    spread = np.sqrt(np.mean(centred**2))  # population moments, as scipy.stats.skew / kurtosis compute them
-    g3, g4 = np.mean(centred**3) / spread**3, np.mean(centred**4) / spread**4
+    moment_sd = np.sqrt(np.mean(centred**2))  # population moments, as scipy.stats.skew / kurtosis compute them
+    g3, g4 = np.mean(centred**3) / moment_sd**3, np.mean(centred**4) / moment_sd**4
     denominator = np.sqrt(max(1 - g3 * sr + (g4 - 1) / 4 * sr**2, 1e-12))
     return float(ndtr((sr - sr0) * np.sqrt(t - 1) / denominator))
 

@@ -22,7 +22,7 @@ from spyglass.io import atomic_path, replace_dir
 def file_snapshots(chains: pl.DataFrame, archive: str | Path, provenance: Provenance, replace: bool = False) -> dict:
     """Append a real source's snapshots to the archive; what was written and what was kept (and why).
     SnapshotRefusedError, after the valid days are filed, when a day must not be (spyglass.data.store)."""
-    written = write_snapshots(chains, archive, provenance, replace)
+    written = write_snapshots(chains, archive, provenance, replace, role="archive")
     return {"snapshots_written": len(written.written), "snapshots_kept": written.kept}
 
 
@@ -35,7 +35,7 @@ def adopt_store(store: str | Path, archive: str | Path, provenance: Provenance) 
     """File the store's partitions whose dates the archive lacks (real snapshots stored before the archive
     existed); the number adopted. Refuses, writing nothing, when either holds another kind of snapshot."""
     check_one_kind(store, provenance)
-    check_one_kind(archive, provenance)
+    check_one_kind(archive, provenance, role="archive")
     archived = {path.parent.name for path in valid_partitions(archive)}
     missing = [path for path in valid_partitions(store) if path.parent.name not in archived]
     for path in missing:

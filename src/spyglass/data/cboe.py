@@ -33,7 +33,7 @@ import pandas as pd
 import polars as pl
 
 from spyglass.data import MarketData
-from spyglass.data.csv import read_prices_csv
+from spyglass.data.csv import existing_file, read_prices_csv
 from spyglass.data.files import CsvText, read_csv_text
 from spyglass.data.simulated import window
 from spyglass.data.vol_indices import read_indices
@@ -97,6 +97,12 @@ def read_cboe_quotedata(path: str | Path) -> pl.DataFrame:
     names = [f"{name}{suffix}" for suffix in ("", ".1") for name in SIDE_COLUMNS]
     text.require(["Expiration Date", "Calls", "Strike", *names], "CBOE quotedata")
     expiry = text.dates("Expiration Date", EXPIRY_FORMAT)
+    expired = expiry.dt.date < taken.date()
+    if expired.any():
+        raise QuoteFileError(f"{path}: its 'Date:' line says {taken.date()}, yet it lists {int(expired.sum())} "
+                             f"row(s) of expiries before that day (earliest {expiry[expired].min():%Y-%m-%d}, line "
+                             f"{text.lines[expired.to_numpy()][0]}): the quote time is wrong or the rows are of "
+                             "another day")  # fmt: skip
     numbers = {name: text.numbers(name) for name in [*names, "Strike"]}
     keep = _one_root_per_expiry(text, expiry, numbers["Open Interest"] + numbers["Open Interest.1"], path)
     snapshot_date = taken.date()
@@ -150,7 +156,8 @@ def load(data_cfg: dict, seed: int) -> MarketData:
     chains = read_quote_files(data_cfg["quotes_path"])
     report: dict = {}
     if data_cfg.get("prices_path"):
-        prices, bars_from = read_prices_csv(data_cfg["prices_path"]), str(data_cfg["prices_path"])
+        prices_file = existing_file(data_cfg["prices_path"], "prices_path")
+        prices, bars_from = read_prices_csv(prices_file), str(prices_file)
     else:
         from spyglass.data.yfinance import yahoo_bars  # imported here: yfinance is needed only without a file
 

@@ -23,12 +23,13 @@ from spyglass.schemas import OptionChainSchema, PricesSchema, validate
 DATE_COLUMNS = ("snapshot_date", "expiry", "last_trade_date")
 
 
-def _existing(path: str | None, what: str) -> Path:
+def existing_file(path: str | None, key: str, source: str = "csv") -> Path:
+    """`path` as a Path; FileNotFoundError naming the config key when it is not given or not there."""
     if not path:
-        raise FileNotFoundError(f"data=csv needs data.{what}=<file.csv>")
+        raise FileNotFoundError(f"data={source} needs data.{key}=<file.csv>")
     file = Path(path)
     if not file.exists():
-        raise FileNotFoundError(f"{file}: not found (data.{what})")
+        raise FileNotFoundError(f"{file}: not found (data.{key})")
     return file
 
 
@@ -65,8 +66,8 @@ def read_chains_csv(path: str | Path) -> pl.DataFrame:
 def load(data_cfg: dict, seed: int) -> MarketData:
     """Bars in [start, end] from `prices_path`, the quotes in `chains_path` and the indices in `indices_path`."""
     del seed
-    prices_file = _existing(data_cfg.get("prices_path"), "prices_path")
-    chains_file = _existing(data_cfg.get("chains_path"), "chains_path")
+    prices_file = existing_file(data_cfg.get("prices_path"), "prices_path")
+    chains_file = existing_file(data_cfg.get("chains_path"), "chains_path")
     prices = window(read_prices_csv(prices_file), data_cfg.get("start"), data_cfg.get("end"))
     indices = None
     if data_cfg.get("indices_path"):

@@ -21,6 +21,7 @@ MAX_LISTED = 5
 HEADER_LINES = 1
 # A trailing UTC offset or Z: the calendar date is taken as written, in the file's own time zone.
 UTC_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+SLASHED = r"^(\d{1,2})/(\d{1,2})/(\d{4})$"
 
 
 class DataFileError(DataError):
@@ -52,9 +53,13 @@ class CsvText:
 
     def dates(self, column: str, date_format: str | None = None) -> pd.Series:
         """The column as dates (midnight, no time zone); a date with a UTC offset keeps its written calendar day.
-        With `date_format` (strptime codes) every cell must be written that way."""
+        With `date_format` (strptime codes) every cell must be written that way. Dates written with slashes are
+        read day first (DD/MM/YYYY) when a first number exceeds 12, else month first (MM/DD/YYYY, as CBOE and US
+        files write them); a column with both kinds is refused, naming a line of each."""
         text = self.text(column)
         local = text.str.replace(UTC_OFFSET, "", regex=True)
+        if date_format is None:
+            date_format = self._slash_order(local, column)
         parsed = pd.to_datetime(local, errors="coerce", format=date_format)  # inferred from the first cell if None
         retry = local.notna() & parsed.isna()
         if retry.any() and date_format is None:  # cells written another way parse one by one
@@ -62,6 +67,21 @@ class CsvText:
         expected = f" (expected {date_format!r})" if date_format else ""
         self._refuse(text.notna() & parsed.isna(), column, f"date(s) that do not parse{expected}")
         return parsed.dt.normalize()
+
+    def _slash_order(self, cells: pd.Series, column: str) -> str | None:
+        """%d/%m/%Y or %m/%d/%Y for a column of slashed dates (None for any other writing)."""
+        parts = cells.str.extract(SLASHED)
+        written = cells.notna()
+        if not written.any() or parts[0][written].isna().any():
+            return None
+        first, second = parts[0][written].astype(int), parts[1][written].astype(int)
+        day_first, month_first = first > 12, second > 12
+        if day_first.any() and month_first.any():
+            rows = [day_first.idxmax(), month_first.idxmax()]  # labels are row positions (read_csv_text)
+            shown = lines_text(self.lines[rows], [cells[row] for row in rows])
+            raise DataFileError(f"{self.path}: column {column!r} mixes day-first and month-first dates: {shown}; "
+                                "write them as YYYY-MM-DD")  # fmt: skip
+        return "%d/%m/%Y" if day_first.any() else "%m/%d/%Y"
 
     def timestamps(self, column: str) -> pd.Series:
         """The column as UTC timestamps (ISO 8601; naive ones are taken as UTC, offsets converted)."""

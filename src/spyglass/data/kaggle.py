@@ -5,10 +5,10 @@ missing early in the history), forward_returns (the return of the day after date
 risk-free return of that day, decimal per day), market_forward_excess_returns (the competition's target).
 
 The file has no prices, dates or options. This provider builds a total-return index whose day-to-day returns
-are forward_returns, dates date_id on business days from `origin_date` (a label: the file does not say which
-calendar day date_id 0 was), carries risk_free_rate as the prices' `risk_free_daily`, returns the feature
-columns as extra features, and no option chains. With it the pipeline's target, row t's return from t to t+1
-minus that day's rate, is exactly forward_returns - risk_free_rate.
+are forward_returns, dates row date_id d on business day d after `origin_date` (a label: the file does not say
+which calendar day date_id 0 was), carries risk_free_rate as the prices' `risk_free_daily`, returns the feature
+columns as extra features, and no option chains. With it the pipeline's 1-day target, row t's log return from t
+to t+1 minus that day's rate, is exactly ln(1 + forward_returns) - risk_free_rate.
 """
 
 from __future__ import annotations
@@ -66,9 +66,12 @@ def read_hull_csv(path: str | Path) -> pd.DataFrame:
 
 
 def hull_market_data(frame: pd.DataFrame, origin_date: str) -> MarketData:
-    """Index bars, per-day risk-free returns and the feature table from a validated train.csv frame."""
+    """Index bars, per-day risk-free returns and the feature table from a validated train.csv frame. Row date_id
+    d is dated `origin_date` + d business days, whatever date_id the file starts at: a later slice or the
+    competition's test rows keep their place in time (the schema has checked that the ids follow each other)."""
     n = len(frame)
-    dates = pd.bdate_range(origin_date, periods=n + 1)
+    first = pd.Timestamp(origin_date) + pd.offsets.BDay(int(frame["date_id"].iloc[0]))
+    dates = pd.bdate_range(first, periods=n + 1)
     growth = np.concatenate([[1.0], np.cumprod(1.0 + frame["forward_returns"].to_numpy())])
     level = INDEX_BASE * growth
     rate = np.append(frame["risk_free_rate"].to_numpy(dtype=float), frame["risk_free_rate"].iloc[-1])

@@ -182,15 +182,22 @@ def _kinds(groups: dict[Provenance | None, list[Path]]) -> dict:
     return kinds
 
 
-def check_one_kind(root: str | Path, incoming: Provenance | None = None) -> dict[Provenance | None, list[Path]]:
-    """The store's inventory, after checking it holds one kind of snapshot and (given `incoming`) the same kind
-    as `incoming`; StoreConflictError names both kinds and the fix otherwise."""
+FIXES = {
+    "store": "Move the store aside (mv {root} {root}.old) or give this source its own store "
+             "(-S paths.options_store={root}_<name>)",
+    "archive": "Move the archive aside (mv {root} {root}.old) or file this source under another archive "
+               "(-S paths.snapshot_archive=<folder>)",
+}  # fmt: skip
+
+
+def check_one_kind(
+    root: str | Path, incoming: Provenance | None = None, role: str = "store"
+) -> dict[Provenance | None, list[Path]]:
+    """The store's (or the archive's, `role`) inventory, after checking it holds one kind of snapshot and (given
+    `incoming`) the same kind as `incoming`; StoreConflictError names both kinds and the fix otherwise."""
     groups = inventory(root)
     kinds = _kinds(groups)
-    fix = (
-        f"spyglass never mixes them. Move the store aside (mv {root} {root}.old) or give this source its own "
-        f"store (-S paths.options_store={root}_<name>)"
-    )
+    fix = f"spyglass never mixes them. {FIXES[role].format(root=root)}"
     if None in kinds:
         fix += "; for snapshots without provenance, " + LABEL_HINT.format(root=root) + " [--simulated]"
     if len(kinds) > 1:
@@ -219,13 +226,13 @@ def _by_date(chains: pl.DataFrame) -> Iterable[tuple[object, pl.DataFrame]]:
 
 
 def write_snapshots(
-    chains: pl.DataFrame, root: str | Path, provenance: Provenance, replace: bool = False
+    chains: pl.DataFrame, root: str | Path, provenance: Provenance, replace: bool = False, role: str = "store"
 ) -> StoreWrite:
     """Append: validate, check the kind, then write the partition of each valid snapshot date in `chains` (and
     only those) unless the stored one is better and `replace` is off. Days refused or outclassed are kept aside
     (`keep_aside`); SnapshotRefusedError, after the others are written, when a day was refused."""
     chains = deduplicated(validate(chains, OptionChainSchema, f"option chains for {root}"))
-    check_one_kind(root, provenance)
+    check_one_kind(root, provenance, role)
     report = StoreWrite()
     for snapshot_date, part in _by_date(chains):
         problems = snapshot_problems(part)

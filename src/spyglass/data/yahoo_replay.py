@@ -6,13 +6,16 @@ Layout of a recording (answers are stored as yfinance returned them, before any 
     chains/<YYYY-MM-DD>/<TICKER>/answer.json   {"quote_time": ISO UTC, "expiries": [...], "underlying": {...}}
     chains/<YYYY-MM-DD>/<TICKER>/<expiry>.calls.parquet, <expiry>.puts.parquet
 A replay answers history for any [start, end] inside the recording, and the chains of every recorded day; an
-expiry listed without files answers like Yahoo for a vanished expiry (ValueError).
+expiry listed without files answers like Yahoo for a vanished expiry (ValueError). A folder under chains/ that is
+not a YYYY-MM-DD day is named in a warning and ignored; a recorded file that cannot be read (truncated, not
+parquet or JSON) is a FetchError naming it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections import namedtuple
 from pathlib import Path
 
@@ -21,7 +24,25 @@ import pandas as pd
 from spyglass.data.yahoo import FetchError, YahooClient
 from spyglass.io import write_parquet, write_text
 
+log = logging.getLogger(__name__)
 Options = namedtuple("Options", ["calls", "puts", "underlying"])  # the shape of yfinance's option_chain
+
+
+def _recorded(path: Path, read):
+    """`read(path)`, or a FetchError naming the damaged recording."""
+    try:
+        return read(path)
+    except Exception as exc:  # pyarrow and json raise many kinds for a truncated or foreign file
+        reason = " ".join(f"{exc}".split())[:160]
+        raise FetchError(f"{path}: the recording cannot be read ({type(exc).__name__}: {reason}); record it "
+                         "again or remove it") from None  # fmt: skip
+
+
+def _day(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(name) if len(name) == 10 else None
+    except ValueError:
+        return None
 
 
 def history_path(root: str | Path, ticker: str) -> Path:
@@ -65,8 +86,11 @@ class ReplayClient:
 
     def recorded_days(self, ticker: str) -> list[dt.date]:
         """Every day with a recorded chain answer for `ticker`, oldest first."""
-        answers = (self.root / "chains").glob(f"*/{ticker}/answer.json")
-        return sorted(dt.date.fromisoformat(path.parent.parent.name) for path in answers)
+        folders = [path.parent.parent for path in (self.root / "chains").glob(f"*/{ticker}/answer.json")]
+        strays = sorted(str(folder) for folder in folders if _day(folder.name) is None)
+        if strays:
+            log.warning("ignoring recording folder(s) that are not a YYYY-MM-DD day: %s", ", ".join(strays))
+        return sorted(day for folder in folders if (day := _day(folder.name)) is not None)
 
     def on(self, day: dt.date) -> ReplayClient:
         return ReplayClient(self.root, day)
@@ -75,7 +99,7 @@ class ReplayClient:
         path = history_path(self.root, ticker)
         if not path.exists():
             raise FetchError(f"{ticker}: no recorded history in {self.root}")
-        frame = pd.read_parquet(path)
+        frame = _recorded(path, pd.read_parquet)
         frame = frame.set_index(frame.columns[0])
         dates = frame.index.tz_localize(None) if frame.index.tz is not None else frame.index
         keep = (dates >= pd.Timestamp(start or dates.min())) & (dates <= pd.Timestamp(end or dates.max()))
@@ -87,7 +111,7 @@ class ReplayClient:
         path = chain_dir(self.root, self.day, ticker) / "answer.json"
         if not path.exists():
             raise FetchError(f"{ticker}: no recorded chains on {self.day} in {self.root}")
-        return json.loads(path.read_text())
+        return _recorded(path, lambda p: json.loads(p.read_text()))
 
     def expiries(self, ticker: str) -> tuple[str, ...]:
         return tuple(self._answer(ticker)["expiries"])
@@ -98,7 +122,8 @@ class ReplayClient:
         calls, puts = directory / f"{expiry}.calls.parquet", directory / f"{expiry}.puts.parquet"
         if not calls.exists():
             raise ValueError(f"Expiration `{expiry}` cannot be found. Recorded expiries are elsewhere.")
-        return Options(pd.read_parquet(calls), pd.read_parquet(puts) if puts.exists() else None, underlying)
+        return Options(_recorded(calls, pd.read_parquet), _recorded(puts, pd.read_parquet) if puts.exists() else None,
+                       underlying)  # fmt: skip
 
     def quote_time(self, ticker: str) -> dt.datetime:
         return dt.datetime.fromisoformat(self._answer(ticker)["quote_time"])

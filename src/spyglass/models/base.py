@@ -20,10 +20,16 @@ from sklearn.preprocessing import StandardScaler
 from spyglass.errors import ConfigError
 
 
-def worker_count(configured: int | None) -> int:
-    """Threads for a model: the configured count, else the machine's cores. Predictions do not depend on it
+def worker_count(configured: int | None, key: str = "n_jobs") -> int:
+    """Threads (or processes) for a model: the configured count, or the machine's cores when it is null. 0 or a
+    negative count is a ConfigError naming `key` (0 is not "all cores"). Predictions do not depend on it
     (XGBoost's hist and LightGBM's deterministic mode reduce in a fixed order; tested)."""
-    return int(configured) if configured else os.cpu_count() or 1
+    if configured is None:
+        return os.cpu_count() or 1
+    whole = isinstance(configured, int | float) and not isinstance(configured, bool) and configured == int(configured)
+    if not whole or configured < 1:
+        raise ConfigError(f"{key} must be a whole number >= 1, or null for one per core; got {configured!r}")
+    return int(configured)
 
 
 def elasticnet(alpha: float, l1_ratio: float, random_state: int = 0, **kwargs: Any) -> Pipeline:

@@ -110,7 +110,8 @@ def tuning_spec(cfg: dict, horizon_days: int = 1) -> TuningSpec:
     gap, embargo = purge_for_horizon(int(cv["gap"]), int(cv["embargo"]), horizon_days)
     return TuningSpec(
         int(tuning["n_trials"]), int(cv["inner_folds"]), gap, embargo, tuning["storage"],
-        bool(tuning["prune"]), worker_count(tuning.get("n_workers", 1)), cfg["data"].get("name", ""),
+        bool(tuning["prune"]), worker_count(tuning.get("n_workers", 1), "tuning.n_workers"),
+        cfg["data"].get("name", ""),
     )  # fmt: skip
 
 

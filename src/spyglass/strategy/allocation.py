@@ -187,8 +187,28 @@ def hold_between_rebalances(target: pd.Series, trade_days: np.ndarray, band: flo
     return pd.Series(held, index=target.index)
 
 
+NUMBERS = (
+    "vol_halflife",
+    "target_vol",
+    "min_position",
+    "max_position",
+    "smoothing_halflife",
+    "no_trade_band",
+    "tilt",
+    "tilt_full_ic",
+    "tilt_min_history",
+    "tilt_z_clip",
+    "sharpe_tilt",
+    "kelly_fraction",
+)
+
+
 def check_allocation_config(cfg: dict) -> None:
-    """ConfigError for an unknown variance model or bounds the wrong way round."""
+    """ConfigError for a setting that is not a number, an unknown variance model or bounds the wrong way round."""
+    for key in NUMBERS:
+        value = cfg.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            raise ConfigError(f"allocation.{key} must be a number, not {value!r}")
     if cfg["vol_model"] not in VOL_MODELS:
         raise ConfigError(f"unknown allocation.vol_model {cfg['vol_model']!r}; choose one of {sorted(VOL_MODELS)}")
     if cfg["min_position"] > cfg["max_position"]:
