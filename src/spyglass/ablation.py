@@ -68,26 +68,37 @@ class Comparison:
     choice: Choice
 
 
-def candidate_backtests(tables: FeatureTables, prices: pd.DataFrame, cfg: dict) -> tuple[list[Candidate], dict]:
-    """Every candidate's walk-forward backtest, and {horizon: {feature set: why it was skipped}}."""
+@dataclass
+class CandidateSet:
+    """Every candidate's walk-forward backtest, {horizon: {feature set: why it was skipped}}, and whether the
+    chain tier entered the model frames (its reason)."""
+
+    candidates: list[Candidate]
+    skipped: dict[str, dict[str, str]]
+    chain_features: str
+
+
+def candidate_backtests(tables: FeatureTables, prices: pd.DataFrame, cfg: dict) -> CandidateSet:
+    """Every candidate's walk-forward backtest (module docstring)."""
     specs = base_model_specs(cfg)
     sets = feature_sets(cfg["comparison"]["feature_sets"])
     costs = cfg["backtest"]
-    candidates, skipped = [], {}
+    candidates, skipped, chain_features = [], {}, ""
     for h in horizons(cfg["target"]["horizon_days"]):
         frame = model_frame(tables, cfg, h)
+        chain_features = chain_features or frame.chain_tier.reason  # the tier policy reads features, not targets
         for feature_set in sets.values():
             why, stack = feature_set.skipped_because(frame, specs), None
+            learners = feature_set.learners_for(specs, feature_set.columns(frame))
             if why is None:
                 try:
-                    stack = candidate_stack(frame, feature_set, specs, cfg)
+                    stack = candidate_stack(frame, feature_set, learners, cfg)
                 except (ConfigError, DataError) as exc:  # a history too short for this horizon's folds
                     why = f"cannot be evaluated on {len(frame.target)} rows: {exc}"
                     log.warning("ablation: %dd %s %s", h, feature_set.name, why)
             if why is not None:
                 skipped.setdefault(f"{h}d", {})[feature_set.name] = why
                 continue
-            learners = feature_set.learners_for(specs, feature_set.columns(frame))
             signal = {key: stack.metrics["stack"][key] for key in SIGNAL}
             used = feature_set.used_columns(learners, frame)
             for sizing in cfg["comparison"]["sizings"]:
@@ -106,15 +117,15 @@ def candidate_backtests(tables: FeatureTables, prices: pd.DataFrame, cfg: dict) 
                      signal["ic"], signal["ic_t"])  # fmt: skip
     if not candidates:
         raise DataError(f"no candidate could be fitted: {skipped}")
-    return candidates, skipped
+    return CandidateSet(candidates, skipped, chain_features)
 
 
-def candidate_stack(frame: ModelFrame, feature_set: FeatureSet, specs: list, cfg: dict) -> MetaTraining:
-    """The stack's walk-forward predictions of one feature set on the frame's horizon (learners' fixed params)."""
-    columns = feature_set.columns(frame)
-    learners = feature_set.learners_for(specs, columns)
+def candidate_stack(frame: ModelFrame, feature_set: FeatureSet, learners: list, cfg: dict) -> MetaTraining:
+    """The stack's walk-forward predictions of one feature set's `learners` on the frame's horizon (fixed
+    params)."""
     folds = outer_folds(len(frame.target), cfg["cv"], frame.horizon_days)
-    oof, _, _ = walk_forward_oof(frame, columns, folds, learners, int(cfg["seed"]), tuning={}, refit=False)
+    oof, _, _ = walk_forward_oof(frame, feature_set.columns(frame), folds, learners, int(cfg["seed"]), tuning={},
+                                 refit=False)  # fmt: skip
     return stacked_predictions(oof, cfg["meta"], int(cfg["cv"]["gap"]), int(cfg["cv"]["embargo"]), frame.horizon_days)
 
 
@@ -136,7 +147,8 @@ def _on(candidate: Candidate, days: pd.DatetimeIndex) -> pd.DataFrame:
 def compare(tables: FeatureTables, prices: pd.DataFrame, cfg: dict) -> Comparison:
     """Evaluate every candidate, apply the rule, and return the record and the choice (module docstring)."""
     rule = RuleSettings.from_config(cfg["comparison"], int(cfg["seed"]))
-    candidates, skipped = candidate_backtests(tables, prices, cfg)
+    fielded = candidate_backtests(tables, prices, cfg)
+    candidates = fielded.candidates
     days = common_days(candidates, MIN_DAYS_PER_BLOCK * rule.pbo_blocks)
     scored = [_on(c, days) for c in candidates]
     rf = scored[0]["risk_free_return"].to_numpy()
@@ -166,12 +178,12 @@ def compare(tables: FeatureTables, prices: pd.DataFrame, cfg: dict) -> Compariso
     record = {
         "scored": {"start": f"{days[0]:%Y-%m-%d}", "end": f"{days[-1]:%Y-%m-%d}", "days": len(days)},
         "horizons": list(horizons(cfg["target"]["horizon_days"])),
-        "chain_features": model_frame(tables, cfg, min(horizons(cfg["target"]["horizon_days"]))).chain_tier.reason,
+        "chain_features": fielded.chain_features,
         "candidates": rows,
-        "skipped": skipped,
+        "skipped": fielded.skipped,
         "pbo": overfitting.as_dict() if overfitting else None,
         "spa_pvalue": {
-            "vol_target": round(_spa_against_own_targets(strategies, targets, spa_days, rule), 6),
+            "vol_target": round(spa_pvalue(targets, strategies, spa_days, rule.reps, rule.seed), 6),
             "buy_and_hold": round(spa_pvalue(hold, strategies, spa_days, rule.reps, rule.seed), 6),
         },
         "buy_and_hold_sharpe": compute_metrics(ReturnSeries(hold + rf, np.ones(len(hold)), rf), ["sharpe"])["sharpe"],
@@ -180,14 +192,3 @@ def compare(tables: FeatureTables, prices: pd.DataFrame, cfg: dict) -> Compariso
         "choice": choice.as_dict(),
     }  # fmt: skip
     return Comparison(record, choice)
-
-
-def _spa_against_own_targets(strategies: np.ndarray, targets: np.ndarray, mean_block: float, rule) -> float:
-    """SPA p-value of "no candidate beats its own vol target": each candidate's excess return over its vol
-    target's (vol-matched), against a benchmark of zero."""
-    spreads = strategies.std(axis=0, ddof=1)
-    matched = strategies * np.where(spreads > 0, targets.std(axis=0, ddof=1) / np.where(spreads > 0, spreads, 1), 0)
-    edge = matched - targets
-    if not np.any(edge):
-        return 1.0
-    return spa_pvalue(np.zeros(len(edge)), edge, mean_block, rule.reps, rule.seed, match_volatility=False)

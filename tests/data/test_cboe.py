@@ -131,9 +131,13 @@ def spx_bars(days: int = 30) -> pd.DataFrame:
     return bars.assign(**{c: bars[c] * 38.5 for c in ("open", "high", "low", "close", "adj_close")})
 
 
-def test_the_fetch_stage_files_a_good_file_and_a_bad_one_changes_nothing(repo_root, monkeypatch, tmp_path, caplog):
-    import logging
+def every_file(folder) -> dict:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
+
+def fetch_good_file(repo_root, monkeypatch, tmp_path) -> tuple:
+    """Run the fetch stage on a good quote file and bars around SPX's price; (the quote file, the stage's
+    overrides, every file the stage left under its output folder)."""
     from helpers import run_stage_script, stage_paths
 
     quotes = write(tmp_path, [ROW])
@@ -142,14 +146,22 @@ def test_the_fetch_stage_files_a_good_file_and_a_bad_one_changes_nothing(repo_ro
     overrides = ["data=cboe", f"data.quotes_path={quotes}", f"data.prices_path={tmp_path / 'bars.csv'}",
                  "checks.min_rows=20", *stage_paths(out)]  # fmt: skip
     run_stage_script(repo_root, monkeypatch, "fetch", overrides)
-    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    return quotes, overrides, every_file(out)
+
+
+def test_the_fetch_stage_files_a_good_file_and_a_bad_one_changes_nothing(repo_root, monkeypatch, tmp_path, caplog):
+    import logging
+
+    from helpers import run_stage_script
+
+    quotes, overrides, before = fetch_good_file(repo_root, monkeypatch, tmp_path)
     assert any("archive/options/SPX/snapshot_date=2023-03-01" in str(p) for p in before)  # the ticker's part
     write(tmp_path, [ROW, ROW.rsplit(",", 3)[0]])
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exit_info:
         run_stage_script(repo_root, monkeypatch, "fetch", overrides)
     assert exit_info.value.code == 1
     assert f"fetch failed: {quotes}: 1 row(s) with fewer fields than the header's 22" in caplog.text
-    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+    assert every_file(tmp_path / "out") == before
 
 
 def test_a_preamble_price_with_thousands_separators_reads_whole(tmp_path):
@@ -162,15 +174,9 @@ def test_a_chain_whose_spot_is_not_the_days_price_is_refused_and_nothing_is_file
                                                                                  caplog, last, shown):  # fmt: skip
     import logging
 
-    from helpers import run_stage_script, stage_paths
+    from helpers import run_stage_script
 
-    quotes = write(tmp_path, [ROW])
-    spx_bars().to_csv(tmp_path / "bars.csv", index=False)
-    out = tmp_path / "out"
-    overrides = ["data=cboe", f"data.quotes_path={quotes}", f"data.prices_path={tmp_path / 'bars.csv'}",
-                 "checks.min_rows=20", *stage_paths(out)]  # fmt: skip
-    run_stage_script(repo_root, monkeypatch, "fetch", overrides)
-    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    _, overrides, before = fetch_good_file(repo_root, monkeypatch, tmp_path)
     write(tmp_path, [ROW], header=HEADER.replace("Last: 4000.5", f"Last: {last}"))
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
         run_stage_script(repo_root, monkeypatch, "fetch", overrides)
@@ -179,7 +185,7 @@ def test_a_chain_whose_spot_is_not_the_days_price_is_refused_and_nothing_is_file
     assert errors[0].startswith("fetch failed: data=cboe option chains: 1 option snapshot(s) whose underlying price "
                                 f"lies outside the day's bar range (widened by checks.spot_tolerance 0.02): "
                                 f"2023-03-01 spot {shown} against the bar's ")  # fmt: skip
-    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+    assert every_file(tmp_path / "out") == before
 
 
 def test_a_file_whose_quote_date_is_after_its_expiries_says_so(tmp_path):

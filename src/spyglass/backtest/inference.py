@@ -6,9 +6,9 @@ All take daily returns in excess of the risk-free rate, rows = days (the same da
   stationary block bootstrap (Politis & Romano 1994; arch's StationaryBootstrap), days resampled jointly so the
   two series keep their correlation and volatility clustering. A strategy against itself gives [0, 0].
 - `spa_pvalue`: Hansen's (2005) test of Superior Predictive Ability (arch.bootstrap.SPA): the p-value of "no
-  strategy of the set beats the benchmark", which accounts for the search over the set. Losses are the negative
-  excess returns, each series scaled to the benchmark's volatility, so the test compares Sharpe ratios rather
-  than leverage.
+  strategy of the set beats its benchmark" (one for all, or one each), which accounts for the search over the
+  set. Each strategy is scaled to its benchmark's volatility, so the test compares Sharpe ratios rather than
+  leverage; a set that never differs from its benchmarks gets p = 1.
 - `probability_of_backtest_overfitting`: combinatorially symmetric cross-validation (Bailey, Borwein, López de
   Prado & Zhu 2017): the days are cut into S blocks; for every way of choosing S/2 of them as "in sample", the
   strategy best in sample is ranked out of sample; PBO is the share of choices where it lands at or below the
@@ -76,26 +76,20 @@ def sharpe_difference_intervals(
     return [SharpeDifference(float(p), float(lo), float(hi), level) for p, lo, hi in zip(point, low, high, strict=True)]
 
 
-def spa_pvalue(
-    benchmark: np.ndarray,
-    strategies: np.ndarray,
-    mean_block: float,
-    reps: int,
-    seed: int,
-    match_volatility: bool = True,
-) -> float:
-    """Hansen's SPA p-value (consistent) of "no column of `strategies` beats `benchmark`" on excess returns,
-    each column scaled to the benchmark's volatility unless `match_volatility` is off (see the module
-    docstring)."""
+def spa_pvalue(benchmarks: np.ndarray, strategies: np.ndarray, mean_block: float, reps: int, seed: int) -> float:
+    """Hansen's SPA p-value (consistent) of "no column of `strategies` beats its benchmark" on excess returns:
+    `benchmarks` is one benchmark (days) or one per column (days x n); each column is scaled to its benchmark's
+    volatility (see the module docstring)."""
     from arch.bootstrap import SPA
 
-    benchmark = np.asarray(benchmark, dtype=float)
     strategies = np.atleast_2d(np.asarray(strategies, dtype=float).T).T
-    scaled = strategies
-    if match_volatility:
-        spreads = strategies.std(axis=0, ddof=1)
-        scaled = strategies * np.where(spreads > 0, benchmark.std(ddof=1) / np.where(spreads > 0, spreads, 1.0), 0.0)
-    spa = SPA(-benchmark, -scaled, block_size=round(mean_block), reps=reps, seed=seed)
+    benchmarks = np.broadcast_to(np.atleast_2d(np.asarray(benchmarks, dtype=float).T).T, strategies.shape)
+    spreads = strategies.std(axis=0, ddof=1)
+    scale = np.where(spreads > 0, benchmarks.std(axis=0, ddof=1) / np.where(spreads > 0, spreads, 1.0), 0.0)
+    edge = strategies * scale - benchmarks  # each strategy's excess return over its benchmark's, vol-matched
+    if not np.any(edge):
+        return 1.0
+    spa = SPA(np.zeros(len(edge)), -edge, block_size=round(mean_block), reps=reps, seed=seed)
     spa.compute()
     return float(spa.pvalues["consistent"])
 

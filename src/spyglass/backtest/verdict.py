@@ -104,8 +104,7 @@ def strategy_verdict(daily: pd.DataFrame, choice: Choice, rule: RuleSettings) ->
     )
     verdict = {}
     for (name, benchmark), difference in zip(benchmarks.items(), against, strict=True):
-        same = np.array_equal(strategy, benchmark)
-        p = 1.0 if same else spa_pvalue(benchmark, strategy, rule.mean_block_days, rule.reps, rule.seed)
+        p = spa_pvalue(benchmark, strategy, rule.mean_block_days, rule.reps, rule.seed)
         verdict[name] = difference.as_dict() | {"spa_pvalue": round(p, 6)}
     vs_target = against[0]
     if choice.adopted:
