@@ -27,7 +27,16 @@ MAX_IV = 100.0  # implied vol as a decimal (10,000 %)
 # open and close may sit this far (relative) outside [low, high]: providers round the four independently.
 OHLC_TOLERANCE = 1e-3
 # Options-feature columns that describe the snapshot (levels and counts, not scale-free): never model features.
-NON_FEATURE_COLUMNS = ("n_contracts", "n_priced", "gamma_flip", "call_wall", "put_wall", "spot")
+NON_FEATURE_COLUMNS = ("n_contracts", "n_priced", "gamma_flip", "gamma_flip_crossings", "call_wall", "put_wall",
+                       "call_wall_overall", "put_wall_overall", "spot")  # fmt: skip
+# One contract of one snapshot: its root (null where the source has one), expiry, side and strike.
+CONTRACT_KEY = ["snapshot_date", "root", "expiry", "option_type", "strike"]
+
+
+def contract_key(frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
+    """CONTRACT_KEY's columns that `frame` has (chains of sources without roots have no root column)."""
+    columns = frame.collect_schema().names()
+    return [c for c in CONTRACT_KEY if c in columns]
 
 
 def dates_increasing(dates: pd.Series) -> pd.Series:
@@ -113,10 +122,13 @@ class VolIndicesSchema(DatedSchema):
 
 
 class OptionChainSchema(pap.DataFrameModel):
-    """Option quotes, one row per (snapshot_date, expiry, option_type, strike) (fetch's snapshot store)."""
+    """Option quotes, one row per contract and snapshot (CONTRACT_KEY) (fetch's snapshot store)."""
 
     snapshot_date: pl.Date = pap.Field(nullable=False)
     snapshot_time: Annotated[pl.Datetime, "us", "UTC"] = pap.Field(nullable=True)  # when the quotes were taken
+    # The contract's root symbol (SPX, SPXW, SPY), where the source tells it: two roots may list the same
+    # expiry and strike (SPX's AM-settled monthly and SPXW's PM-settled weekly). Missing: the underlying's one root.
+    root: Optional[pl.Utf8] = pap.Field(nullable=True)  # noqa: UP045 (pandera reads Optional as "may be absent")
     expiry: pl.Date = pap.Field(nullable=False)
     option_type: pl.Utf8 = pap.Field(isin=["call", "put"])
     strike: pl.Float64 = pap.Field(gt=0, lt=MAX_PRICE)
@@ -161,10 +173,15 @@ class OptionsFeaturesSchema(_Dated):
     gex_usd_per_pct: Series[float] = pa.Field(nullable=True)
     vanna_usd_per_vol_pt: Series[float] = pa.Field(nullable=True)
     charm_usd_per_day: Series[float] = pa.Field(nullable=True)
+    oi_share: Series[float] = pa.Field(regex=True, alias=r"^oi_share_(quote|smile|provider)$", ge=0, le=1 + 1e-9,
+                                     nullable=True)  # fmt: skip
     gamma_flip: Series[float] = pa.Field(gt=0, nullable=True)
     gamma_flip_distance: Series[float] = pa.Field(nullable=True)
+    gamma_flip_crossings: Series[int] = pa.Field(ge=0)
     call_wall: Series[float] = pa.Field(gt=0, nullable=True)
     put_wall: Series[float] = pa.Field(gt=0, nullable=True)
+    call_wall_overall: Series[float] = pa.Field(gt=0, nullable=True)
+    put_wall_overall: Series[float] = pa.Field(gt=0, nullable=True)
     call_wall_distance: Series[float] = pa.Field(nullable=True)
     put_wall_distance: Series[float] = pa.Field(nullable=True)
     spot: Series[float] = pa.Field(gt=0, nullable=True)

@@ -49,14 +49,15 @@ def test_sides_header_and_missing_quotes(tmp_path):
     assert put["provider_delta"] == -0.5
 
 
-def test_two_roots_on_one_expiry_keep_the_one_with_more_open_interest(tmp_path):
+def test_two_roots_on_one_expiry_are_two_contracts(tmp_path):
     row = (
         "Fri Mar 17 2023,{root}230317C04000000,5,0,4,6,1,0.2,0.5,0.001,{oi},4000.00,"
         "{root}230317P04000000,5,0,4,6,1,0.2,-0.5,0.001,{oi}"
     )
     path = write(tmp_path, [row.format(root="SPX", oi=500), row.format(root="SPXW", oi=20)])
-    chain = read_cboe_quotedata(path)
-    assert chain.height == 2 and chain["open_interest"].to_list() == [500.0, 500.0]
+    chain = read_cboe_quotedata(path).sort("root", "option_type")
+    assert chain["root"].to_list() == ["SPX", "SPX", "SPXW", "SPXW"]
+    assert chain["open_interest"].to_list() == [500.0, 500.0, 20.0, 20.0]
 
 
 def test_a_file_of_another_layout_is_named(tmp_path):
@@ -70,7 +71,10 @@ def test_the_real_spx_file(spx_quotedata):
     chain = read_cboe_quotedata(spx_quotedata)
     assert chain["snapshot_date"].unique().to_list() == [dt.date(2022, 12, 12)]
     assert chain["expiry"].n_unique() == 51 and chain["underlying_price"][0] == pytest.approx(3990.5601)
-    assert not chain.select("expiry", "option_type", "strike").is_duplicated().any()
+    raw = pd.read_csv(spx_quotedata, skiprows=3)
+    assert chain.height == 2 * len(raw)  # every row, both roots: a call and a put each
+    assert set(chain["root"]) == {"SPX", "SPXW"}
+    assert not chain.select("root", "expiry", "option_type", "strike").is_duplicated().any()
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ import pytest
 from spyglass.data.label import main as label_main
 from spyglass.data.snapshot_quality import ConflictingQuotesError
 from spyglass.data.store import (
-    CONTRACT_KEY,
     Provenance,
     StoreConflictError,
     partition_files,
@@ -22,7 +21,7 @@ from spyglass.data.store import (
     write_snapshots,
 )
 from spyglass.io import write_parquet
-from spyglass.schemas import DataValidationError
+from spyglass.schemas import DataValidationError, contract_key
 
 REAL = Provenance("yfinance", "SPY", simulated=False)
 SIMULATED = Provenance("sample", "^GSPC", simulated=True)
@@ -36,7 +35,7 @@ def days(synthetic_market) -> list[pl.DataFrame]:
 
 
 def sorted_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.sort(CONTRACT_KEY)
+    return frame.sort(contract_key(frame))
 
 
 def test_round_trip_one_partition_per_date(days, tmp_path):
@@ -66,7 +65,7 @@ def test_a_repeated_quote_is_dropped_and_a_conflicting_one_refused_naming_it(day
     assert f"dropped {days[0].height} repeated quotes" in caplog.text
     before = {p: p.read_bytes() for p in partition_files(tmp_path)}
     conflicting = pl.concat([days[1], days[1].head(3).with_columns(pl.col("ask") * 3)])
-    first = days[1].sort(CONTRACT_KEY).row(0, named=True)
+    first = days[1].sort(contract_key(days[1])).row(0, named=True)
     with pytest.raises(ConflictingQuotesError, match=r"^3 contract\(s\) quoted twice with different numbers"):
         write_snapshots(conflicting, tmp_path, REAL)
     assert {p: p.read_bytes() for p in partition_files(tmp_path)} == before

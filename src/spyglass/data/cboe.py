@@ -14,10 +14,9 @@ from "Last:". The file does not say when each last sale happened: a contract tha
 stale-trade rule never prices it from an old trade. Zero bids, asks, IVs, deltas and gammas mean "no value" and
 become missing; CBOE's IV, delta and gamma are kept as provider columns (spyglass computes its own).
 
-Where one expiry lists two roots with the same strikes (SPX's AM-settled monthly and SPXW's PM-settled weekly
-on the third Friday), a quote is no longer unique by (expiry, type, strike): the root with the larger open
-interest on that expiry is kept (the standard monthly, in practice) and the other's quotes are dropped with a
-log line.
+Each row's root is the letters before the date in its option symbol (SPX, SPXW): on a third Friday SPX's
+AM-settled monthly and SPXW's PM-settled weekly list the same strikes, and both are kept as the different
+contracts they are (spyglass.options.chain times each to its settlement).
 
 Every problem is one error naming the file and the line: a preamble without the price or the quote time, a
 quote time in an unknown format, a missing column, a truncated row, an expiry or a number that does not parse.
@@ -25,7 +24,6 @@ quote time in an unknown format, a missing column, a truncated row, an expiry or
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -34,13 +32,13 @@ import polars as pl
 
 from spyglass.data import MarketData
 from spyglass.data.csv import existing_file, read_prices_csv
-from spyglass.data.files import CsvText, read_csv_text
+from spyglass.data.files import read_csv_text
+from spyglass.data.option_symbols import option_roots
 from spyglass.data.simulated import window
 from spyglass.data.vol_indices import read_indices
 from spyglass.errors import UserError
 from spyglass.schemas import OptionChainSchema, validate
 
-log = logging.getLogger(__name__)
 EASTERN = "America/New_York"
 SIDE_COLUMNS = {"Last Sale": "last", "Bid": "bid", "Ask": "ask", "Volume": "volume", "IV": "provider_iv",
                 "Delta": "provider_delta", "Gamma": "provider_gamma", "Open Interest": "open_interest"}  # fmt: skip
@@ -77,18 +75,6 @@ def _preamble(path: Path) -> tuple[int, float, pd.Timestamp]:
     return header, float(last.group(1).replace(",", "")), taken  # "Last: 3,990.5601": thousands separators
 
 
-def _one_root_per_expiry(text: CsvText, expiry: pd.Series, open_interest: pd.Series, path: Path) -> pd.Series:
-    """Which rows to keep: on each expiry, the root (SPX, SPXW, ...) with the larger open interest."""
-    root = text.text("Calls").str.extract(r"^([A-Za-z]+)", expand=False)
-    by_root = open_interest.groupby([expiry, root]).sum().rename("oi").reset_index()
-    by_root.columns = ["expiry", "root", "oi"]
-    main = by_root.sort_values(["expiry", "oi", "root"], ascending=[True, False, True]).drop_duplicates("expiry")
-    keep = pd.MultiIndex.from_arrays([expiry, root]).isin(pd.MultiIndex.from_frame(main[["expiry", "root"]]))
-    if not keep.all():
-        log.info("%s: kept one root per expiry; dropped %d strikes of the smaller root", path, int((~keep).sum()))
-    return pd.Series(keep, index=expiry.index)
-
-
 def read_cboe_quotedata(path: str | Path) -> pl.DataFrame:
     """The quotes of one quotedata file in the OptionChainSchema layout, validated (errors name file and line)."""
     path = Path(path)
@@ -104,14 +90,14 @@ def read_cboe_quotedata(path: str | Path) -> pl.DataFrame:
                              f"{text.lines[expired.to_numpy()][0]}): the quote time is wrong or the rows are of "
                              "another day")  # fmt: skip
     numbers = {name: text.numbers(name) for name in [*names, "Strike"]}
-    keep = _one_root_per_expiry(text, expiry, numbers["Open Interest"] + numbers["Open Interest.1"], path)
+    root = option_roots(text.text("Calls"))
     snapshot_date = taken.date()
     sides = []
     for option_type, suffix in (("call", ""), ("put", ".1")):
         side = pd.DataFrame({target: numbers[f"{name}{suffix}"] for name, target in SIDE_COLUMNS.items()})
         side[list(NO_VALUE_WHEN_ZERO)] = side[list(NO_VALUE_WHEN_ZERO)].where(side[list(NO_VALUE_WHEN_ZERO)] != 0)
         side["last_trade_date"] = pd.Series(snapshot_date, index=side.index).where(side["volume"] > 0)
-        sides.append(side.assign(option_type=option_type, strike=numbers["Strike"], expiry=expiry.dt.date)[keep])
+        sides.append(side.assign(option_type=option_type, strike=numbers["Strike"], expiry=expiry.dt.date, root=root))
     quotes = pd.concat(sides, ignore_index=True)
     chain = pl.from_pandas(quotes, nan_to_null=True).with_columns(
         snapshot_date=pl.lit(snapshot_date, dtype=pl.Date),
@@ -120,7 +106,7 @@ def read_cboe_quotedata(path: str | Path) -> pl.DataFrame:
         expiry=pl.col("expiry").cast(pl.Date),
         last_trade_date=pl.col("last_trade_date").cast(pl.Date),
     )
-    lines = pd.concat([pd.Series(text.lines)[keep.to_numpy()]] * 2).to_numpy()
+    lines = pd.concat([pd.Series(text.lines)] * 2).to_numpy()
     return validate(chain.select(*OptionChainSchema.to_schema().columns), OptionChainSchema, path, lines)
 
 

@@ -53,14 +53,19 @@ def read_prices_csv(path: str | Path) -> pd.DataFrame:
 
 def read_chains_csv(path: str | Path) -> pl.DataFrame:
     """Option quotes from a CSV file, dates parsed, validated against OptionChainSchema. snapshot_time is
-    optional (ISO timestamps; naive ones are taken as UTC)."""
+    optional (ISO timestamps; naive ones are taken as UTC), and so is root (the contract's root symbol, where
+    two roots list the same expiry)."""
     text = read_csv_text(path)
     text.require(CHAIN_COLUMNS, "option quotes")
     columns = {c: text.dates(c).dt.date for c in DATE_COLUMNS} | {c: text.numbers(c) for c in CHAIN_NUMBERS}
     quotes = pl.from_pandas(pd.DataFrame(columns | {"option_type": text.text("option_type")}))
     stamps = pl.Series(text.timestamps("snapshot_time")) if "snapshot_time" in text.cells else pl.lit(None)
     quotes = quotes.with_columns(snapshot_time=stamps).cast({"snapshot_time": pl.Datetime("us", "UTC")})
-    return validate(quotes.select(*CHAIN_COLUMNS, "snapshot_time"), OptionChainSchema, path, text.lines)
+    roots = ["root"] if "root" in text.cells else []
+    if roots:
+        roots_text = text.text("root").str.upper().to_numpy(dtype=object)
+        quotes = quotes.with_columns(root=pl.Series(roots_text, dtype=pl.Utf8))
+    return validate(quotes.select(*CHAIN_COLUMNS, "snapshot_time", *roots), OptionChainSchema, path, text.lines)
 
 
 def load(data_cfg: dict, seed: int) -> MarketData:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from spyglass.errors import DataError
+from spyglass.schemas import contract_key
 
-CONTRACT_KEY = ["snapshot_date", "expiry", "option_type", "strike"]
 MAX_CROSSED_SHARE = 0.5  # above this share of crossed two-sided quotes, the feed is broken, not the market
 MAX_LISTED = 5
 
@@ -74,13 +74,15 @@ def without_repeated_quotes(chains: pl.DataFrame) -> pl.DataFrame:
     """One row per contract and snapshot: repeats of the same quote dropped; ConflictingQuotesError naming the
     contracts quoted twice with different numbers."""
     unique = chains.unique(maintain_order=True)
-    repeated = unique.filter(pl.struct(CONTRACT_KEY).is_duplicated())
+    key = contract_key(unique)
+    repeated = unique.filter(pl.struct(key).is_duplicated())
     if repeated.height:
-        keys = repeated.select(CONTRACT_KEY).unique(maintain_order=True)
-        shown = ", ".join(f"{d} {e} {t} {k:g}" for d, e, t, k in keys.head(MAX_LISTED).iter_rows())
+        keys = repeated.select(key).unique(maintain_order=True)
+        shown = ", ".join(" ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in row if v is not None)
+                          for row in keys.head(MAX_LISTED).iter_rows())  # fmt: skip
         more = f" and {keys.height - MAX_LISTED} more" if keys.height > MAX_LISTED else ""
         raise ConflictingQuotesError(
-            f"{keys.height} contract(s) quoted twice with different numbers (snapshot, expiry, type, strike): "
+            f"{keys.height} contract(s) quoted twice with different numbers ({', '.join(key)}): "
             f"{shown}{more}; which quote is right cannot be told, so nothing was filed"
         )
     return unique

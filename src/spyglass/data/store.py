@@ -37,11 +37,10 @@ import polars as pl
 from spyglass.data.snapshot_quality import snapshot_problems, snapshot_quality, without_repeated_quotes
 from spyglass.errors import ConfigError, DataError, UserError
 from spyglass.io import replace_dir, write_parquet
-from spyglass.schemas import OptionChainSchema, validate
+from spyglass.schemas import OptionChainSchema, contract_key, validate
 
 log = logging.getLogger(__name__)
 PARTITION_FILE = "chain.parquet"
-CONTRACT_KEY = ["snapshot_date", "expiry", "option_type", "strike"]
 PROVENANCE_KEY = "spyglass.provenance"
 DATE_KEY = "spyglass.snapshot_date"  # the day a partition's rows are of, recorded when it is written
 PARTITION_NAME = re.compile(r"^snapshot_date=(\d{4}-\d{2}-\d{2})$")
@@ -215,13 +214,13 @@ def partition_metadata(provenance: Provenance, snapshot_date) -> dict[str, str]:
 
 
 def _write_partition(part: pl.DataFrame, path: Path, provenance: Provenance) -> Path:
-    """Write one snapshot's quotes (in CONTRACT_KEY order, as `_by_date` gives them) atomically."""
+    """Write one snapshot's quotes (in contract order, as `_by_date` gives them) atomically."""
     return write_parquet(part, path, metadata=partition_metadata(provenance, part["snapshot_date"][0]))
 
 
 def _by_date(chains: pl.DataFrame) -> Iterable[tuple[object, pl.DataFrame]]:
-    """Each snapshot date's quotes, sorted by CONTRACT_KEY (one sort for all of them)."""
-    for (snapshot_date,), part in chains.sort(CONTRACT_KEY).group_by("snapshot_date", maintain_order=True):
+    """Each snapshot date's quotes, sorted by contract (one sort for all of them)."""
+    for (snapshot_date,), part in chains.sort(contract_key(chains)).group_by("snapshot_date", maintain_order=True):
         yield snapshot_date, part
 
 
@@ -319,7 +318,10 @@ def scan_snapshots(root: str | Path, expected: Provenance | None = None) -> pl.L
     files = sorted(path for paths in check_one_kind(root, expected).values() for path in paths)
     if not files:
         raise FileNotFoundError(f"{root}: option snapshot store is empty (run the fetch stage first)")
-    return pl.scan_parquet(files, hive_partitioning=False)
+    columns: dict[str, pl.DataType] = {}
+    for path in files:  # partitions filed before a column existed (the root) read it as missing
+        columns.update(pl.read_parquet_schema(path))
+    return pl.scan_parquet(files, schema=columns, hive_partitioning=False, missing_columns="insert")
 
 
 def read_snapshots(root: str | Path, expected: Provenance | None = None) -> pl.DataFrame:
@@ -332,5 +334,6 @@ def label_partitions(root: str | Path, provenance: Provenance) -> int:
     returns how many were labelled."""
     unlabelled = inventory(root).get(None, [])
     for path in unlabelled:
-        _write_partition(pl.read_parquet(path).sort(CONTRACT_KEY), path, provenance)
+        quotes = pl.read_parquet(path)
+        _write_partition(quotes.sort(contract_key(quotes)), path, provenance)
     return len(unlabelled)

@@ -32,6 +32,7 @@ import pandas as pd
 import polars as pl
 
 from spyglass.data import MarketData
+from spyglass.data.option_symbols import option_roots
 from spyglass.data.vol_indices import index_column
 from spyglass.data.yahoo import FetchError, RetryPolicy, YahooClient, YFinanceClient, market_today, with_retries
 from spyglass.data.yahoo_replay import RecordingClient, ReplayClient
@@ -106,15 +107,18 @@ YAHOO_NUMBERS = {"strike": "strike", "bid": "bid", "ask": "ask", "last": "lastPr
 def chain_rows(
     calls: pd.DataFrame, puts: pd.DataFrame, expiry: str, snapshot_date: dt.date, spot: float, quoted: dt.datetime
 ) -> pl.DataFrame:
-    """One expiry's quotes in the OptionChainSchema layout (NaN volume stays null; zero bids stay zero)."""
+    """One expiry's quotes in the OptionChainSchema layout (NaN volume stays null; zero bids stay zero; the root
+    from each contractSymbol: ^SPX lists SPX and SPXW contracts on third Fridays)."""
     quotes = pd.concat([calls, puts], ignore_index=True)
     trade_day = pd.to_datetime(quotes["lastTradeDate"], utc=True).dt.tz_convert(None).dt.normalize()
 
     def numbers(column: str) -> pl.Series:
         return pl.Series(quotes[column].to_numpy(dtype=float), nan_to_null=True)
 
+    roots = option_roots(quotes["contractSymbol"]) if "contractSymbol" in quotes else None
     rows = pl.DataFrame(
         {
+            **({} if roots is None else {"root": pl.Series(roots.to_numpy(dtype=object), dtype=pl.Utf8)}),
             "option_type": np.repeat(["call", "put"], [len(calls), len(puts)]),
             **{name: numbers(column) for name, column in YAHOO_NUMBERS.items()},
             "last_trade_date": trade_day.to_numpy(),
