@@ -11,10 +11,15 @@ Per snapshot and expiry (T = calendar days to expiry / 365, r the risk-free rate
               P1 = e^(rT) sum(-dK/K^2 Q) + e1, P2 = e^(rT) sum(2 dK/K^2 (1 - ln(K/F)) Q) + e2,
               P3 = e^(rT) sum(3 dK/K^2 (2 ln(K/F) - ln(K/F)^2) Q) + e3, and with x = ln(K0/F):
               e1 = -(1 + ln(F/K0) - F/K0), e2 = 2x (F/K0 - 1) + x^2/2, e3 = 3x^2 (x/3 - 1 + F/K0) (SKEW paper)
+Expiries, as CBOE chooses them: only those on `expiry_weekdays` (Fridays: the standard monthlies and the Friday
+weeklies; a Monday or Wednesday listing never enters), with open interest of at least `min_open_interest` (a
+series listed that day, with no positions yet, is too thin to set an index), and, where two roots list one
+expiry (SPX's AM monthly and SPXW's PM weekly on third Fridays), the root with the larger open interest. T runs
+to each root's settlement (spyglass.options.chain: the AM monthly 6.5 hours shorter).
 Constant maturity d days: total variance sigma^2 T is interpolated linearly in T between the nearest usable
-expiries on either side of d (one at exactly d days is used alone), and the index is 100 sqrt(w_d / T_d) in
-vol points (VIX = 20 means 20 % a year). S is interpolated linearly in T the same way, SKEW = 100 - 10 S. There
-is no extrapolation: a maturity outside the listed expiries is null.
+expiries on either side of d (one at exactly d days is used alone, as in CBOE's weighting), and the index is
+100 sqrt(w_d / T_d) in vol points (VIX = 20 means 20 % a year). S is interpolated linearly in T the same way,
+SKEW = 100 - 10 S. There is no extrapolation: a maturity outside the listed expiries is null.
 
 Prices: the bid/ask mid, else the snapshot day's last trade (spyglass.options.chain's first three cleaning
 rules). CBOE stops the strip after two consecutive zero bids; that rule is not applied, since a chain taken
@@ -35,6 +40,7 @@ from spyglass.options.interpolation import interpolate_in_groups
 from spyglass.options.sums import group_sums
 
 KEYS = ["snapshot_date", "expiry"]
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @dataclass(frozen=True)
@@ -45,14 +51,22 @@ class VarianceIndexSpec:
     skew_days: int = 30
     min_strikes_per_side: int = 5
     max_trade_age_days: int = 5
+    expiry_weekdays: tuple[str, ...] = ("Fri",)
+    min_open_interest: float = 1.0
 
     @classmethod
     def from_config(cls, cfg: dict) -> VarianceIndexSpec:
+        weekdays = tuple(str(day).capitalize()[:3] for day in cfg["expiry_weekdays"])
+        unknown = sorted(set(weekdays) - set(WEEKDAYS))
+        if unknown:
+            raise ValueError(f"model_free_indices.expiry_weekdays: {unknown} are not weekdays ({', '.join(WEEKDAYS)})")
         return cls(
             tuple(int(d) for d in cfg["maturities_days"]),
             int(cfg["skew_days"]),
             int(cfg["min_strikes_per_side"]),
             int(cfg.get("max_trade_age_days", cls.max_trade_age_days)),
+            weekdays,
+            float(cfg["min_open_interest"]),
         )
 
 
@@ -171,13 +185,30 @@ def constant_maturity_indices(moments: pl.DataFrame, spec: VarianceIndexSpec) ->
     return out.join(skew.select("snapshot_date", skew=100 - 10 * pl.col("value")), on="snapshot_date", how="left")
 
 
+def eligible_expiries(chain: pl.DataFrame, spec: VarianceIndexSpec) -> pl.DataFrame:
+    """The rows of the expiries the indices may use: on `spec.expiry_weekdays`, with open interest of at least
+    `spec.min_open_interest`, one root per expiry (the one with the larger open interest)."""
+    weekdays = [WEEKDAYS.index(day) + 1 for day in spec.expiry_weekdays]  # polars: Monday is 1
+    on_day = chain.filter(pl.col("expiry").dt.weekday().is_in(weekdays))
+    roots = ["root"] if "root" in chain.columns else []
+    interest = on_day.group_by(*KEYS, *roots).agg(open_interest=pl.col("open_interest").fill_null(0.0).sum())
+    chosen = (
+        interest.filter(pl.col("open_interest") >= spec.min_open_interest)
+        .sort(*KEYS, "open_interest", *roots, descending=[False, False, True, *[False] * len(roots)])
+        .group_by(KEYS, maintain_order=True)
+        .first()
+    )
+    return on_day.join(chosen.select(*KEYS, *roots), on=[*KEYS, *roots], nulls_equal=True)
+
+
 def variance_indices(chain: pl.DataFrame, risk_free_rate: float, spec: VarianceIndexSpec) -> pl.DataFrame:
     """Model-free volatility indices (vix_<d>d) and SKEW per snapshot of a chain (OptionChainSchema)."""
+    all_dates = chain.select("snapshot_date").unique()
+    chain = eligible_expiries(chain, spec)
     quotes = usable_quotes(chain, spec.max_trade_age_days)
     listed = chain.select(*KEYS, "strike").unique()
     strip = otm_strip(quotes, listed, risk_free_rate)
     moments = expiry_moments(strip, risk_free_rate, spec.min_strikes_per_side)
-    all_dates = chain.select("snapshot_date").unique()
     return all_dates.join(constant_maturity_indices(moments, spec), on="snapshot_date", how="left").sort(
         "snapshot_date"
     )
