@@ -1,5 +1,6 @@
-"""Options engine benchmark: implied vol and Greeks on 1,000,000 contracts, and a 200-level gamma profile on a
-10,000-contract chain, each against the baseline a user would write, timed in the same run. Writes JSON.
+"""Options engine benchmark: implied vol and Greeks on 1,000,000 contracts, a 200-level gamma profile on a
+10,000-contract chain and SVI smiles for 5,000 expiries, each against the baseline a user would write, timed in
+the same run. Writes JSON.
 
     python benchmarks/bench_options.py [--out benchmarks/results/options.json] [--contracts 1000000]
 """
@@ -14,7 +15,7 @@ import time
 import numba
 import numpy as np
 import polars as pl
-from scipy.optimize import brentq
+from scipy.optimize import brentq, minimize
 from scipy.stats import norm
 from timing import best_of, write_report
 
@@ -30,6 +31,7 @@ from spyglass.options.black_scholes import (
 from spyglass.options.checks import finite_difference_errors
 from spyglass.options.exposure import gamma_profile
 from spyglass.options.implied_vol import IVStatus, solve_implied_vol
+from spyglass.options.smile import fit_svi, svi_total_variance
 
 R, Q, SPOT = 0.04, 0.015, 100.0
 
@@ -188,6 +190,57 @@ def bench_gamma_profile(n: int = 10_000, levels: int = 200) -> dict:
     }
 
 
+def noisy_smiles(expiries: int, quotes: int, seed: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`expiries` smiles of `quotes` points each: SVI total variance with 3 % noise in IV (group sizes, k, w)."""
+    rng = np.random.default_rng(seed)
+    k = np.tile(np.linspace(-0.3, 0.15, quotes), expiries)
+    t = np.repeat(rng.uniform(7, 365, expiries) / 365, quotes)
+    params = np.column_stack([np.full(k.size, 0.01), np.full(k.size, 0.1), np.full(k.size, -0.6),
+                              np.full(k.size, 0.02), np.full(k.size, 0.1)])  # fmt: skip
+    w = svi_total_variance(params, k) * t * np.exp(2 * rng.normal(0.0, 0.03, k.size))
+    return np.full(expiries, quotes), k, w
+
+
+def scipy_svi(k: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """What a user would write: SLSQP on the five raw SVI parameters with the same bounds and weights."""
+    weight = 1.0 / (4.0 * w)
+
+    def error(p):
+        return float(np.sum(weight * (svi_total_variance(p, k) - w) ** 2))
+
+    bounds = [(-1.0, 1.0), (0.0, 2.0), (-0.999, 0.999), (2 * k.min() - k.max(), 2 * k.max() - k.min()), (1e-3, 2.0)]
+    wing = {"type": "ineq", "fun": lambda p: 2.0 - p[1] * (1.0 + abs(p[2]))}
+    floor = {"type": "ineq", "fun": lambda p: p[0] + p[1] * p[4] * np.sqrt(1.0 - p[2] ** 2)}
+    start = np.array([w.min(), 0.1, -0.5, 0.0, 0.1])
+    return minimize(error, start, method="SLSQP", bounds=bounds, constraints=[wing, floor]).x
+
+
+def bench_smile_fit(expiries: int = 5_000, quotes: int = 56, baseline_expiries: int = 100) -> dict:
+    sizes, k, w = noisy_smiles(expiries, quotes)
+    fit_svi(sizes[:2], k[: 2 * quotes], w[: 2 * quotes], 5)  # compile
+    seconds = best_of(3, lambda: fit_svi(sizes, k, w, 5))
+    params, _ = fit_svi(sizes, k, w, 5)
+    sample = slice(0, baseline_expiries * quotes)
+    started = time.perf_counter()
+    theirs = [scipy_svi(k[i * quotes : (i + 1) * quotes], w[i * quotes : (i + 1) * quotes])
+              for i in range(baseline_expiries)]  # fmt: skip
+    baseline_seconds = (time.perf_counter() - started) * expiries / baseline_expiries
+    weight = 1.0 / (4.0 * w[sample])
+    group = np.repeat(np.arange(baseline_expiries), quotes)
+    ours_error = np.bincount(group, weight * (svi_total_variance(params[group], k[sample]) - w[sample]) ** 2)
+    their_error = np.bincount(group, weight * (svi_total_variance(np.array(theirs)[group], k[sample]) - w[sample]) ** 2)
+    return {
+        "expiries": expiries,
+        "quotes_per_expiry": quotes,
+        "seconds": round(seconds, 4),
+        "expiries_per_second": round(expiries / seconds),
+        "baseline": f"scipy SLSQP per expiry on the raw parameters (timed on {baseline_expiries}, scaled)",
+        "baseline_seconds": round(baseline_seconds, 2),
+        "speedup_vs_baseline": round(baseline_seconds / seconds, 1),
+        "share_of_expiries_fitted_no_worse_than_baseline": float(np.mean(ours_error <= their_error * (1 + 1e-9))),
+    }
+
+
 def greek_accuracy() -> dict:
     k, t, q = (
         a.ravel() for a in np.meshgrid(np.linspace(60, 140, 17), [2 / 365, 30 / 365, 0.5, 2.0, 5.0], [0.0, 0.03])
@@ -215,6 +268,7 @@ def main() -> None:
         "implied_vol": bench_implied_vol(args.contracts),
         "greeks": bench_greeks(args.contracts),
         "gamma_profile": bench_gamma_profile(),
+        "smile_fit": bench_smile_fit(),
         "greek_accuracy": greek_accuracy(),
     }
     write_report(report, args.out)

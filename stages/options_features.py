@@ -6,8 +6,9 @@
   (per strike, per expiry, gamma profile over spot) for the app. The store must hold this source's kind of
   snapshots only; a source without options uses none of it.
 
-The cleaning rules' drop counts, the IV solver's status counts, the price sources and the indices used go to
-the stage's metrics.
+The cleaning rules' drop counts, the IV solver's status counts, the price sources, what the positions are valued
+at (the share of open interest priced from its own quote, a smile or the provider; the smiles' fit) and the
+indices used go to the stage's metrics.
 """
 
 from pathlib import Path
@@ -72,6 +73,7 @@ def chain_tier(cfg: DictConfig) -> dict:
         "dropped_by_rule": analytics.dropped_by_rule,
         "iv_status": analytics.iv_status,
         "price_source": analytics.price_source,
+        "valuation": analytics.valuation,
     }
 
 

@@ -128,6 +128,16 @@ def spx_quotedata() -> Path:
 
 
 @pytest.fixture(scope="session")
+def spx_quotedata_rows(spx_quotedata) -> pd.DataFrame:
+    """The SPX file's rows as CBOE writes them, read with pandas alone (calls' columns, then the puts' with a
+    ".1" suffix), with the file's spot ("Last:") as column `spot`: for expectations independent of spyglass's
+    reader."""
+    frame = pd.read_csv(spx_quotedata, skiprows=3)
+    frame["spot"] = float(spx_quotedata.read_text().splitlines()[1].split("Last:")[1].split(",")[0])
+    return frame
+
+
+@pytest.fixture(scope="session")
 def small_cfg() -> dict:
     """The composed config (plain dicts) with SMALL_OVERRIDES applied, narrowed to its (only) ticker."""
     return select_ticker(to_plain(compose(SMALL_OVERRIDES, REPO_ROOT / "conf")))

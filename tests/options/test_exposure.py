@@ -16,6 +16,7 @@ from spyglass.options.exposure import (
     gamma_flip,
     gamma_profile,
     gamma_walls,
+    sign_changes,
 )
 
 DAY = dt.date(2024, 5, 1)
@@ -100,11 +101,13 @@ def test_walls_sit_on_their_side_of_spot_even_when_one_strike_holds_the_most_gam
     by_strike = exposure_by_strike(contract_exposures(contracts(rows), 0.0, 0.0))
 
     def walls(spot: float) -> dict:
-        return gamma_walls(by_strike, pl.DataFrame({"snapshot_date": [DAY], "spot": [spot]})).row(0, named=True)
+        row = gamma_walls(by_strike, pl.DataFrame({"snapshot_date": [DAY], "spot": [spot]})).row(0, named=True)
+        assert (row["call_wall_overall"], row["put_wall_overall"]) == (100.0, 100.0)  # the other reading: anywhere
+        return {"call_wall": row["call_wall"], "put_wall": row["put_wall"]}
 
-    assert walls(100.0) == {"snapshot_date": DAY, "call_wall": 100.0, "put_wall": 100.0}  # spot on the strike
-    assert walls(100.5) == {"snapshot_date": DAY, "call_wall": 105.0, "put_wall": 100.0}
-    assert walls(99.5) == {"snapshot_date": DAY, "call_wall": 100.0, "put_wall": 95.0}
+    assert walls(100.0) == {"call_wall": 100.0, "put_wall": 100.0}  # spot on the strike
+    assert walls(100.5) == {"call_wall": 105.0, "put_wall": 100.0}
+    assert walls(99.5) == {"call_wall": 100.0, "put_wall": 95.0}
     assert walls(120.0)["call_wall"] is None and walls(80.0)["put_wall"] is None  # no strike on that side
 
 
@@ -114,6 +117,8 @@ def test_flip_interpolates_linearly_and_picks_the_crossing_nearest_spot():
     assert gamma_flip(levels, profile, np.array([96.0]))[0] == pytest.approx(92.5)
     assert gamma_flip(levels, profile, np.array([108.0]))[0] == pytest.approx(106.25)
     assert np.isnan(gamma_flip(levels, np.abs(profile) + 1, np.array([100.0]))[0])
+    assert sign_changes(profile).tolist() == [2]  # two crossings: the flip reports the one nearest spot
+    assert sign_changes(np.array([[1.0, 0.0, 1.0], [2.0, 3.0, 4.0], [-1.0, 0.0, -2.0]])).tolist() == [2, 0, 0]
 
 
 def test_strike_and_expiry_tables_and_walls():

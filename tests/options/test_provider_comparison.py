@@ -6,7 +6,6 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
-import pytest
 
 from spyglass.options.black_scholes import bs_greeks
 from spyglass.options.provider_comparison import difference_summary, provider_differences
@@ -58,6 +57,9 @@ def test_cboes_real_chain_is_within_a_vol_point_at_the_median(spx_quotedata):
     summary = difference_summary(provider_differences(read_cboe_quotedata(spx_quotedata), 0.04, 0.015))
     everything = summary["all"]
     assert everything["contracts"] > 4000 and summary["mid"]["contracts"] == 0  # taken at 8:30 PM: last trades only
-    assert everything["iv_abs_diff_vol_pts"]["median"] == pytest.approx(0.81, abs=0.01)
-    assert everything["iv_abs_diff_vol_pts"]["p90"] == pytest.approx(3.43, abs=0.01)
-    assert everything["gamma_abs_rel_diff_pct"]["median"] == pytest.approx(5.5, abs=0.1)
+    # Last trades struck during a +56-point session, solved against the closing spot: a vol point at the median,
+    # with a tail of trades far from the close; no systematic bias between the two engines.
+    assert everything["iv_abs_diff_vol_pts"]["median"] < 1.0
+    assert everything["iv_abs_diff_vol_pts"]["p90"] < 5.0
+    assert abs(everything["iv_signed_median_vol_pts"]) < 0.25
+    assert everything["gamma_abs_rel_diff_pct"]["median"] < 10.0

@@ -63,15 +63,6 @@ def price_one(s: float, k: float, t: float, r: float, q: float, sigma: float, is
 
 
 @nb.njit(cache=True, inline="always")
-def gamma_one(s: float, k: float, t: float, r: float, q: float, sigma: float) -> float:
-    if not _valid(s, k, t, sigma):
-        return math.nan
-    sqrt_t = math.sqrt(t)
-    d1 = (math.log(s / k) + (r - q + 0.5 * sigma * sigma) * t) / (sigma * sqrt_t)
-    return math.exp(-q * t) * norm_pdf(d1) / (s * sigma * sqrt_t)
-
-
-@nb.njit(cache=True, inline="always")
 def greeks_one(s: float, k: float, t: float, r: float, q: float, sigma: float, is_call: bool, out: np.ndarray, i: int):
     """Write the nine outputs of GREEKS for one contract into out[:, i]."""
     if not _valid(s, k, t, sigma):

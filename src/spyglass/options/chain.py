@@ -1,8 +1,13 @@
-"""Chain preparation: the price each contract is valued at, its implied vol, and the cleaning rules.
+"""Chain preparation: the price each contract is valued at, its time to expiry, its implied vol, and the
+cleaning rules.
 
 Price: the bid/ask mid where the quote is two-sided and not crossed; else the last trade price where there is
 one (`price_source = "last"`, so it can be told apart); else none. IV is solved from that price
 (spyglass.options.implied_vol), never taken from the provider.
+
+Time to expiry (ACT/365): a snapshot stands at its day's close (16:00 New York); a PM-settled contract runs to
+the close of its expiry day, an AM-settled one (the standard monthlies of the roots in AM_SETTLED_ROOTS) to the
+opening settlement at 09:30 that day, 6.5 hours earlier.
 
 Cleaning rules, applied in this order to the rows still kept; each row is dropped by the first rule it breaks:
   crossed_quote       bid > ask (both positive): the quote is wrong, and so is any price taken from it
@@ -24,6 +29,9 @@ from spyglass.daycount import CALENDAR_DAYS_PER_YEAR
 from spyglass.options.implied_vol import IVStatus, solve_implied_vol
 
 QUOTE_RULES = ("crossed_quote", "no_price", "stale_trade")  # the rules about the price itself
+# Roots whose standard options settle at the open of expiry day (SPXW, NDXP, RUTW: their PM-settled twins).
+AM_SETTLED_ROOTS = ("SPX", "NDX", "RUT", "VIX")
+AM_SETTLEMENT_DAYS = 6.5 / 24  # the 09:30 settlement is 6.5 hours before the 16:00 close
 
 
 @dataclass(frozen=True)
@@ -39,13 +47,21 @@ class CleaningRules:
         return cls(float(cfg["min_open_interest"]), int(cfg["max_trade_age_days"]), tuple(cfg["iv_bounds"]))
 
 
+def years_to_expiry(chain: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
+    """ACT/365 years from the snapshot's close to the contract's settlement (AM-settled roots: 09:30)."""
+    days = (pl.col("expiry") - pl.col("snapshot_date")).dt.total_days()
+    if "root" in chain.collect_schema().names():
+        days = days - pl.col("root").is_in(AM_SETTLED_ROOTS).fill_null(False).cast(pl.Float64) * AM_SETTLEMENT_DAYS
+    return days / CALENDAR_DAYS_PER_YEAR
+
+
 def quote_prices(chain: pl.DataFrame) -> pl.DataFrame:
     """Add price (bid/ask mid, else the last trade, else null), price_source ("mid", "last" or null), t_years
-    (ACT/365 from snapshot to expiry) and is_call."""
+    (years_to_expiry) and is_call."""
     two_sided = (pl.col("bid") > 0) & (pl.col("ask") > 0) & (pl.col("ask") >= pl.col("bid"))
     has_last = pl.col("last").fill_null(0.0) > 0
     return chain.with_columns(
-        t_years=(pl.col("expiry") - pl.col("snapshot_date")).dt.total_days() / CALENDAR_DAYS_PER_YEAR,
+        t_years=years_to_expiry(chain),
         is_call=pl.col("option_type") == "call",
         price=pl.when(two_sided).then((pl.col("bid") + pl.col("ask")) / 2).when(has_last).then(pl.col("last")),
         price_source=pl.when(two_sided).then(pl.lit("mid")).when(has_last).then(pl.lit("last")),
@@ -55,7 +71,7 @@ def quote_prices(chain: pl.DataFrame) -> pl.DataFrame:
 def usable_quotes(chain: pl.DataFrame, max_trade_age_days: int) -> pl.DataFrame:
     """quote_prices, keeping only rows the first three cleaning rules accept (a price, not crossed, not stale)."""
     priced = quote_prices(chain)
-    breaches = _rule_breaches(CleaningRules(max_trade_age_days=max_trade_age_days))
+    breaches = rule_breaches(CleaningRules(max_trade_age_days=max_trade_age_days))
     bad = pl.any_horizontal(*(breaches[name].fill_null(False) for name in QUOTE_RULES))
     return priced.filter(~bad)
 
@@ -81,7 +97,8 @@ def priced_chain(chain: pl.DataFrame, risk_free_rate: float, dividend_yield: flo
     return priced.with_columns(iv=pl.Series(iv).fill_nan(None), iv_status=pl.Series(status, dtype=pl.Int8))
 
 
-def _rule_breaches(rules: CleaningRules) -> dict[str, pl.Expr]:
+def rule_breaches(rules: CleaningRules) -> dict[str, pl.Expr]:
+    """Each cleaning rule's name and the expression true on the rows that break it (on priced_chain's rows)."""
     crossed = (pl.col("bid") > 0) & (pl.col("ask") > 0) & (pl.col("bid") > pl.col("ask"))
     trade_age = (pl.col("snapshot_date") - pl.col("last_trade_date")).dt.total_days()
     low, high = rules.iv_bounds
@@ -97,14 +114,15 @@ def _rule_breaches(rules: CleaningRules) -> dict[str, pl.Expr]:
 
 
 def clean_chain(priced: pl.DataFrame, rules: CleaningRules) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Apply the rules in order; return the kept rows and the number each rule dropped."""
+    """Apply the rules in order; return the kept rows and the number each rule dropped (the rows it breaks
+    that no earlier rule dropped)."""
+    flags = priced.select(**{name: breach.fill_null(False) for name, breach in rule_breaches(rules).items()})
     dropped: dict[str, int] = {}
-    kept = priced
-    for name, breach in _rule_breaches(rules).items():
-        flagged = kept.select(breach.fill_null(False)).to_series()
-        dropped[name] = int(flagged.sum())
-        kept = kept.filter(~flagged)
-    return kept, dropped
+    earlier = pl.Series(np.zeros(priced.height, dtype=bool))
+    for name in flags.columns:
+        dropped[name] = int((flags[name] & ~earlier).sum())
+        earlier = earlier | flags[name]
+    return priced.filter(~earlier), dropped
 
 
 def iv_status_counts(priced: pl.DataFrame) -> dict[str, int]:

@@ -8,7 +8,11 @@ with sign +1 and a put's with -1. One contract covers `multiplier` (100) shares.
   charm_usd_per_day     sign * charm * OI * m * S / 365        USD change of dealer delta per calendar day
 Positive total gamma means dealers hedge against moves (sell rallies, buy dips); negative means with them.
 The gamma flip is the spot level where total dealer gamma changes sign: the chain is re-priced over a grid of
-spot levels with each contract's IV, T and OI held fixed, and the crossing nearest spot is interpolated.
+spot levels with each contract's IV, T and OI held fixed, and the crossing nearest spot is interpolated; how
+many crossings the grid holds is reported beside it (a profile can cross more than once).
+Walls, two readings: on each side of spot (the call wall is the strike at or above spot with the largest call
+gamma, the put wall at or below spot with the largest put gamma), and overall (the strikes with the largest
+call and put gamma anywhere, the reading of most gamma-exposure charts).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import numpy as np
 import polars as pl
 
 from spyglass.daycount import CALENDAR_DAYS_PER_YEAR
-from spyglass.options.black_scholes import bs_greeks, gamma_one
+from spyglass.options.black_scholes import INV_SQRT_2PI, bs_greeks
 from spyglass.options.sums import group_sums
+from spyglass.schemas import contract_key
 
 CONTRACT_MULTIPLIER = 100.0
 EXPOSURES = ("dealer_delta_usd", "gex_usd_per_pct", "vanna_usd_per_vol_pt", "charm_usd_per_day")
@@ -44,6 +49,11 @@ def contract_exposures(
     with_greeks = clean.with_columns(
         **{name: pl.Series(greeks[name]) for name in ("delta", "gamma", "vega", "theta", "vanna", "charm")}
     )
+    return dealer_exposures(with_greeks, multiplier)
+
+
+def dealer_exposures(with_greeks: pl.DataFrame, multiplier: float = CONTRACT_MULTIPLIER) -> pl.DataFrame:
+    """Add the dealer exposures (EXPOSURES) of contracts whose delta, gamma, vanna and charm are given."""
     size = pl.when(pl.col("is_call")).then(1.0).otherwise(-1.0) * pl.col("open_interest") * multiplier
     spot = pl.col("underlying_price")
     return with_greeks.with_columns(
@@ -54,13 +64,18 @@ def contract_exposures(
     )
 
 
+def _with_root(contracts: pl.DataFrame, columns: list[str]) -> list[str]:
+    """`columns` and the root, where the chain has one: what makes a row unique beside the group's keys."""
+    return [*columns, *(["root"] if "root" in contracts.columns else [])]
+
+
 def exposure_by_strike(contracts: pl.DataFrame) -> pl.DataFrame:
     """Per (snapshot_date, strike): call/put/net gamma exposure, open interest, and the other net exposures."""
     call = pl.col("is_call")
     return group_sums(
         contracts,
         ["snapshot_date", "strike"],
-        ["expiry", "is_call"],
+        _with_root(contracts, ["expiry", "is_call"]),
         {
             **{name: pl.col(name) for name in EXPOSURES},
             "call_gex_usd_per_pct": pl.when(call).then(pl.col("gex_usd_per_pct")).otherwise(0.0),
@@ -76,7 +91,7 @@ def exposure_by_expiry(contracts: pl.DataFrame) -> pl.DataFrame:
     sums = group_sums(
         contracts,
         ["snapshot_date", "expiry"],
-        ["is_call", "strike"],
+        _with_root(contracts, ["is_call", "strike"]),
         {**{name: pl.col(name) for name in EXPOSURES}, "open_interest": pl.col("open_interest")},
     )
     return sums.select(
@@ -87,19 +102,25 @@ def exposure_by_expiry(contracts: pl.DataFrame) -> pl.DataFrame:
 
 
 def gamma_walls(by_strike: pl.DataFrame, spots: pl.DataFrame) -> pl.DataFrame:
-    """Per snapshot: the call wall, the strike at or above spot with the largest call gamma exposure (where
-    dealers' hedging sells rallies: resistance), and the put wall, the strike at or below spot with the largest
-    put gamma exposure (support); null where a side holds no gamma. `spots` has (snapshot_date, spot). A wall
-    on each side of spot is what a trader reads off a gamma chart: over all strikes, the round strike next to
-    spot carries the largest gamma of both sides on most days, and the two walls would be one level."""
-    call_side = (pl.col("strike") >= pl.col("spot")) & (pl.col("call_gex_usd_per_pct") != 0)
-    put_side = (pl.col("strike") <= pl.col("spot")) & (pl.col("put_gex_usd_per_pct") != 0)
+    """Per snapshot, both readings of the walls (null where a side holds no gamma); `spots` has (snapshot_date,
+    spot).
+    - call_wall, put_wall: on each side of spot. The call wall is the strike at or above spot with the largest
+      call gamma exposure (where dealers' hedging sells rallies: resistance), the put wall the strike at or below
+      spot with the largest put gamma exposure (support). Over all strikes the round strike next to spot often
+      carries the largest gamma of both sides, and the two walls would be one level.
+    - call_wall_overall, put_wall_overall: the strikes with the largest call and put gamma exposure anywhere."""
+    calls = pl.col("call_gex_usd_per_pct") != 0
+    puts = pl.col("put_gex_usd_per_pct") != 0
+    call_side = (pl.col("strike") >= pl.col("spot")) & calls
+    put_side = (pl.col("strike") <= pl.col("spot")) & puts
     return (
         by_strike.join(spots.select("snapshot_date", "spot"), on="snapshot_date")
         .group_by("snapshot_date")
         .agg(
             call_wall=_strikes_by_exposure(call_side, "call_gex_usd_per_pct").last(),
             put_wall=_strikes_by_exposure(put_side, "put_gex_usd_per_pct").first(),  # put exposure is negative
+            call_wall_overall=_strikes_by_exposure(calls, "call_gex_usd_per_pct").last(),
+            put_wall_overall=_strikes_by_exposure(puts, "put_gex_usd_per_pct").first(),
         )
     )
 
@@ -111,17 +132,33 @@ def _strikes_by_exposure(side: pl.Expr, exposure: str) -> pl.Expr:
 
 @nb.njit(cache=True, parallel=True)
 def _profile_kernel(starts, stops, strike, t, iv, signed_oi, r, q, levels, multiplier):
+    """Dealer gamma exposure at each level: Black-Scholes gamma e^(-qT) phi(d1) / (S sigma sqrt(T)) with
+    d1 = (ln S - ln K + (r - q + sigma^2 / 2) T) / (sigma sqrt(T)); the terms that do not depend on S are
+    computed once per contract, so each (contract, level) costs one exp. Invalid contracts (T, sigma, K not
+    positive) add nothing."""
     n_groups, n_levels = levels.shape
+    n = strike.size
+    log_k, drift, inverse_vol, scale = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for i in nb.prange(n):
+        sigma, years = iv[i], t[i]
+        if years > 0.0 and sigma > 0.0 and strike[i] > 0.0:
+            vol_sqrt_t = sigma * math.sqrt(years)
+            log_k[i] = math.log(strike[i])
+            drift[i] = (r - q + 0.5 * sigma * sigma) * years
+            inverse_vol[i] = 1.0 / vol_sqrt_t
+            scale[i] = signed_oi[i] * math.exp(-q * years) * INV_SQRT_2PI / vol_sqrt_t
+        else:
+            log_k[i], drift[i], inverse_vol[i], scale[i] = 0.0, 0.0, 0.0, 0.0
     out = np.empty((n_groups, n_levels))
     for cell in nb.prange(n_groups * n_levels):  # parallel over (snapshot, level) cells
         g, j = cell // n_levels, cell % n_levels
         spot = levels[g, j]
+        log_spot = math.log(spot)
         total = 0.0
         for i in range(starts[g], stops[g]):
-            gamma = gamma_one(spot, strike[i], t[i], r, q, iv[i])
-            if math.isfinite(gamma):
-                total += signed_oi[i] * gamma
-        out[g, j] = total * multiplier * spot * spot * 0.01
+            d1 = (log_spot - log_k[i] + drift[i]) * inverse_vol[i]
+            total += scale[i] * math.exp(-0.5 * d1 * d1)
+        out[g, j] = total / spot * multiplier * spot * spot * 0.01
     return out
 
 
@@ -137,6 +174,10 @@ class GammaProfile:
     def flips(self) -> np.ndarray:
         """The gamma flip of each snapshot (see gamma_flip)."""
         return gamma_flip(self.levels, self.exposure, self.spot)
+
+    def crossings(self) -> np.ndarray:
+        """How many times each snapshot's profile changes sign on the grid (the flip shows the one nearest spot)."""
+        return sign_changes(self.exposure)
 
     def table(self, snapshot_date) -> pl.DataFrame:
         """One snapshot's profile as rows of (snapshot_date, spot_level, gex_usd_per_pct)."""
@@ -160,7 +201,7 @@ def gamma_profile(
     multiplier: float = CONTRACT_MULTIPLIER,
 ) -> GammaProfile:
     """Re-price every snapshot's gamma at spot * relative_levels (IV, T and OI held fixed) and total it."""
-    ordered = contracts.sort("snapshot_date", "t_years", "is_call", "strike")  # a fixed order of addition
+    ordered = contracts.sort(contract_key(contracts))  # a fixed order of addition
     groups = ordered.group_by("snapshot_date", maintain_order=True).agg(
         n=pl.len(), spot=pl.col("underlying_price").first()
     )
@@ -195,6 +236,13 @@ def _nearest_crossings(levels, profile, spot):
                 if abs(level - spot[g]) < best:
                     best, flips[g] = abs(level - spot[g]), level
     return flips
+
+
+def sign_changes(profile: np.ndarray) -> np.ndarray:
+    """Per row, the number of adjacent grid points where the profile goes from <= 0 to > 0 or back (the
+    crossings gamma_flip chooses among)."""
+    positive = np.asarray(profile, float) > 0.0
+    return np.count_nonzero(positive[:, 1:] != positive[:, :-1], axis=1)
 
 
 def gamma_flip(levels: np.ndarray, profile: np.ndarray, spot: np.ndarray) -> np.ndarray:

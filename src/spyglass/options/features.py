@@ -1,13 +1,20 @@
 """Options features, one row per snapshot date (polars + numba kernels), and the latest snapshot's exposure tables.
 
-Conventions: T in years (ACT/365) from snapshot date to expiry; forward F = S e^((r-q)T); log-moneyness
-x = ln(K/F); IVs are solved from each contract's price (spyglass.options.chain) after cleaning. The smile at a
-given x uses out-of-the-money quotes (puts below F, calls above), linear in x between the two nearest strikes;
-at a given delta likewise, linear in delta. Constant-maturity values interpolate total variance w = IV^2 T
-linearly in T between the two nearest expiries and hold IV flat outside the listed expiries.
+Conventions: T in years (ACT/365) from the snapshot's close to settlement (spyglass.options.chain); forward
+F = S e^((r-q)T); log-moneyness x = ln(K/F).
+Two sets of contracts:
+- IV features (ATM IV, term slope, skew, risk reversal) use quoted prices only: IVs solved from each contract's
+  price after cleaning. The smile at a given x uses out-of-the-money quotes (puts below F, calls above), linear
+  in x between the two nearest strikes; at a given delta likewise, linear in delta. Constant-maturity values
+  interpolate total variance w = IV^2 T linearly in T between the two nearest expiries and hold IV flat outside
+  the listed expiries.
+- Positions (exposures, walls, the gamma profile, holders' vega and theta) count all open interest, each
+  contract valued at its own quote's IV, its expiry's SVI smile or the provider's (spyglass.options.valuation).
 
 Columns (IVs are annualised decimals; exposures follow spyglass.options.exposure):
-  n_contracts, n_priced          quotes in the snapshot / kept after cleaning
+  n_contracts, n_priced          quotes in the snapshot / kept after cleaning (the IV features' quotes)
+  oi_share_quote, _smile, _provider  share of live open interest valued from its own quote, from its expiry's
+                                 smile, from the provider's IV (the rest is unpriced and left out)
   pcr_volume, pcr_oi             put/call ratio of volume / open interest, whole chain (before cleaning)
   pcr_volume_{a}_{b}d, ...       the same per expiry bucket (days to expiry in [a, b]; last bucket "{a}d_plus")
   iv_atm_{d}d                    ATM (x = 0) IV at a constant maturity of d calendar days
@@ -17,10 +24,12 @@ Columns (IVs are annualised decimals; exposures follow spyglass.options.exposure
   chain_vega_usd_per_vol_pt      sum of vega * OI * 100 / 100 (holders' side), USD per vol point
   chain_theta_usd_per_day        sum of theta * OI * 100 / 365 (holders' side), USD per calendar day
   dealer_delta_usd, gex_usd_per_pct, vanna_usd_per_vol_pt, charm_usd_per_day   net dealer exposures
-  gamma_flip, gamma_flip_distance  spot level where dealer gamma changes sign (NaN if none within the grid);
-                                 flip / spot - 1
+  gamma_flip, gamma_flip_distance  spot level where dealer gamma changes sign, the crossing nearest spot (NaN
+                                 if none within the grid); flip / spot - 1
+  gamma_flip_crossings           how many times the profile changes sign on its grid
   call_wall, put_wall (+ _distance)  strike of the largest call gamma at or above spot, of the largest put gamma
                                  at or below spot; strike / spot - 1
+  call_wall_overall, put_wall_overall  strike of the largest call gamma, of the largest put gamma, anywhere
   spot                           underlying price of the snapshot
 """
 
@@ -44,6 +53,13 @@ from spyglass.options.exposure import (
 )
 from spyglass.options.interpolation import interpolate_in_groups
 from spyglass.options.sums import group_sums
+from spyglass.options.valuation import (
+    SmileSpec,
+    open_interest_coverage,
+    valuation_summary,
+    value_open_interest,
+)
+from spyglass.schemas import contract_key
 
 KEYS = ["snapshot_date", "expiry"]
 
@@ -59,6 +75,7 @@ class OptionsFeatureSpec:
     profile_range_pct: float = 0.15
     profile_levels: int = 61
     cleaning: CleaningRules = field(default_factory=CleaningRules)
+    smile: SmileSpec = field(default_factory=SmileSpec)
 
     @classmethod
     def from_config(cls, cfg: dict) -> OptionsFeatureSpec:
@@ -70,6 +87,7 @@ class OptionsFeatureSpec:
             profile_range_pct=float(cfg["profile"]["range_pct"]),
             profile_levels=int(cfg["profile"]["levels"]),
             cleaning=CleaningRules.from_config(cfg["cleaning"]),
+            smile=SmileSpec.from_config(cfg["smile"]),
         )
 
     @property
@@ -143,7 +161,7 @@ def put_call_ratios(chain: pl.DataFrame, buckets_days: tuple[int, ...] = ()) -> 
             sums[puts] = pl.when(within & is_put).then(pl.col(column)).otherwise(0.0)
             sums[calls] = pl.when(within & ~is_put).then(pl.col(column)).otherwise(0.0)
             ratios[f"pcr_{name}{suffix}"] = pl.when(pl.col(calls) > 0).then(pl.col(puts) / pl.col(calls))
-    totals = group_sums(chain, ["snapshot_date"], ["expiry", "option_type", "strike"], sums)
+    totals = group_sums(chain, ["snapshot_date"], [c for c in contract_key(chain) if c != "snapshot_date"], sums)
     counts = chain.group_by("snapshot_date").agg(n_contracts=pl.len())
     return counts.join(totals, on="snapshot_date").select("snapshot_date", "n_contracts", **ratios)
 
@@ -167,21 +185,21 @@ def risk_reversal(contracts: pl.DataFrame, delta: float, days: int) -> pl.DataFr
     )
 
 
-def chain_aggregates(contracts: pl.DataFrame, multiplier: float = 100.0) -> pl.DataFrame:
-    """Per snapshot: holders' total vega and theta, the net dealer exposures, spot and the number priced."""
+def chain_aggregates(positions: pl.DataFrame, multiplier: float = 100.0) -> pl.DataFrame:
+    """Per snapshot: holders' total vega and theta, the net dealer exposures and spot."""
     size = pl.col("open_interest") * multiplier
     sums = group_sums(
-        contracts,
+        positions,
         ["snapshot_date"],
-        ["expiry", "is_call", "strike"],
+        [c for c in contract_key(positions) if c != "snapshot_date"],
         {
             **{name: pl.col(name) for name in EXPOSURES},
             "chain_vega_usd_per_vol_pt": pl.col("vega") * size / 100.0,
             "chain_theta_usd_per_day": pl.col("theta") * size / CALENDAR_DAYS_PER_YEAR,
         },
     )
-    counts = contracts.group_by("snapshot_date").agg(n_priced=pl.len(), spot=pl.col("underlying_price").first())
-    return sums.join(counts, on="snapshot_date")
+    spots = positions.group_by("snapshot_date").agg(spot=pl.col("underlying_price").first())
+    return sums.join(spots, on="snapshot_date")
 
 
 @dataclass
@@ -190,9 +208,11 @@ class OptionsAnalytics:
 
     features: pl.DataFrame  # one row per snapshot date
     priced: pl.DataFrame  # every quote with its price, price source, IV and IV status (before cleaning)
+    smiles: pl.DataFrame  # the SVI smile of each snapshot, root and expiry with enough quotes
     dropped_by_rule: dict[str, int]  # cleaning counts
     iv_status: dict[str, int]  # IVStatus counts over priced rows
     price_source: dict[str, int]  # rows priced from the mid, from the last trade, or not at all
+    valuation: dict  # what the positions' IVs stand on, over the whole history (valuation_summary)
     latest_by_strike: pl.DataFrame  # exposure per strike, latest snapshot
     latest_by_expiry: pl.DataFrame  # exposure per expiry, latest snapshot
     latest_profile: pl.DataFrame  # dealer gamma exposure over spot levels, latest snapshot
@@ -204,7 +224,9 @@ def options_analytics(
     """Price, clean, value and aggregate a chain history (OptionChainSchema) into features and tables."""
     priced = priced_chain(chain, risk_free_rate, dividend_yield)
     clean, dropped = clean_chain(priced, spec.cleaning)
-    contracts = contract_exposures(clean, risk_free_rate, dividend_yield)
+    contracts = contract_exposures(clean, risk_free_rate, dividend_yield)  # the quotes of the IV features
+    valued, smiles = value_open_interest(priced, spec.cleaning, spec.smile)
+    positions = contract_exposures(valued.filter(pl.col("iv_source").is_not_null()), risk_free_rate, dividend_yield)
 
     atm = smile_iv(contracts, 0.0, "iv_atm")
     put_wing = smile_iv(contracts, float(np.log(1.0 - spec.skew_moneyness)), "iv_put_wing")
@@ -214,14 +236,18 @@ def options_analytics(
         .join(constant_maturity_iv(call_wing, "iv_call_wing", 30), on="snapshot_date")
         .select("snapshot_date", iv_skew_30d=pl.col("iv_put_wing_30d") - pl.col("iv_call_wing_30d"))
     )
-    by_strike = exposure_by_strike(contracts)
-    profile = gamma_profile(contracts, risk_free_rate, dividend_yield, spec.relative_levels)
-    flips = pl.DataFrame({"snapshot_date": profile.dates, "gamma_flip": profile.flips()})
+    by_strike = exposure_by_strike(positions)
+    profile = gamma_profile(positions, risk_free_rate, dividend_yield, spec.relative_levels)
+    flips = pl.DataFrame(
+        {"snapshot_date": profile.dates, "gamma_flip": profile.flips(), "gamma_flip_crossings": profile.crossings()}
+    )
 
     shortest, longest = min(spec.atm_maturities_days), max(spec.atm_maturities_days)
     features = put_call_ratios(chain, spec.pcr_buckets_days)
-    aggregates = chain_aggregates(contracts)
+    aggregates = chain_aggregates(positions)
     tables = [
+        clean.group_by("snapshot_date").agg(n_priced=pl.len()),
+        open_interest_coverage(valued),
         aggregates,
         skew,
         risk_reversal(contracts, spec.risk_reversal_delta, 30),
@@ -238,7 +264,7 @@ def options_analytics(
             call_wall_distance=pl.col("call_wall") / pl.col("spot") - 1.0,
             put_wall_distance=pl.col("put_wall") / pl.col("spot") - 1.0,
         )
-        .with_columns(pl.col("n_priced").fill_null(0))
+        .with_columns(pl.col("n_priced", "gamma_flip_crossings").fill_null(0))
         .rename({"snapshot_date": "date"})
         .sort("date")
     )
@@ -246,11 +272,13 @@ def options_analytics(
     return OptionsAnalytics(
         features=features.select("date", pl.exclude("date")),
         priced=priced,
+        smiles=smiles,
         dropped_by_rule=dropped,
         iv_status=iv_status_counts(priced.filter(pl.col("price").is_not_null())),
         price_source={str(k): int(n) for k, n in priced.group_by("price_source").len().iter_rows()},
+        valuation=valuation_summary(valued, smiles),
         latest_by_strike=by_strike.filter(pl.col("snapshot_date") == latest),
-        latest_by_expiry=exposure_by_expiry(contracts).filter(pl.col("snapshot_date") == latest),
+        latest_by_expiry=exposure_by_expiry(positions).filter(pl.col("snapshot_date") == latest),
         latest_profile=profile.table(latest),
     )
 
