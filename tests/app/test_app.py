@@ -15,6 +15,7 @@ import pytest
 from spyglass.app import charts
 from spyglass.app.main import COMPONENTS, DEFAULT_HISTORY, metrics_table, page_contents, shielded, signal_markdown
 from spyglass.app.scoring import EMPTY_STATE, latest_signal, live_score, load_artifacts
+from spyglass.app.summary import key_levels_markdown
 from spyglass.strategy.allocation import SizingPlan, allocation_for_day, get_allocations
 
 BY_STRIKE = pd.DataFrame(
@@ -80,6 +81,24 @@ def test_options_charts_show_their_data():
     bars = charts.gex_by_expiry(by_expiry, pd.Timestamp("2024-02-16")).data[0]
     assert list(bars.y) == [2.0, -1.0] and list(bars.marker.line.width) == [0, 2.5]  # bn USD; the chosen outlined
     assert bars.marker.color[0] != bars.marker.color[1]  # long gamma and short gamma in their own colours
+
+
+def test_key_levels_say_what_the_numbers_stand_on():
+    row = {"date": "2022-12-12", "spot": 4000.0, "gex_usd_per_pct": -1.2e9, "gamma_flip": 4040.0,
+           "gamma_flip_crossings": 3, "call_wall": 4100.0, "call_wall_overall": 4200.0, "put_wall": 3900.0,
+           "put_wall_overall": 3900.0, "oi_share_quote": 0.25, "oi_share_smile": 0.70, "oi_share_provider": 0.04,
+           "pcr_volume": 1.4, "pcr_oi": 1.7}  # fmt: skip
+    text = key_levels_markdown(row, None, 0.15)
+    assert "gamma flip: **4,040.00** (+1.0% from spot); the nearest to spot of **3** crossings within ±15%" in text
+    assert "call wall (largest call gamma strike at or above spot): **4,100.00**" in text
+    assert "largest call gamma strike overall **4,200.00** (+5.0%)" in text
+    assert "put wall (largest put gamma strike at or below spot): **3,900.00** (-2.5% from spot)\n" in text
+    assert "largest put gamma strike overall" not in text  # the same strike: said once
+    coverage = "open interest valued at: own quote **25.0%**, smile **70.0%**, provider's IV **4.0%**, unpriced 1.0%"
+    assert coverage in text
+    one_crossing = key_levels_markdown({**row, "gamma_flip_crossings": 1}, None, 0.15)
+    assert "crossings" not in one_crossing
+    assert "valued at" not in key_levels_markdown({k: v for k, v in row.items() if not k.startswith("oi_")}, None, 0.15)
 
 
 def test_levels_over_time_show_spot_flip_walls_and_gamma_with_the_chosen_day():

@@ -64,9 +64,36 @@ def _level(label: str, level: float | None, spot: float, missing: str) -> str:
     return f"- {label}: **{level:,.2f}** ({level / spot - 1:+.1%} from spot)"
 
 
+def _crossings_note(crossings: float | None, flip_range: float) -> str:
+    """Which crossing the flip is, where the profile crosses zero more than once."""
+    if crossings is None or crossings <= 1:
+        return ""
+    return f"; the nearest to spot of **{crossings:.0f}** crossings within ±{flip_range:.0%}"
+
+
+def _walls(side: str, near: float | None, overall: float | None, spot: float, where: str) -> str:
+    """Both readings of a wall: the largest gamma strike on its side of spot (shown) and overall."""
+    line = _level(f"{side} wall (largest {side} gamma strike {where} spot)", near, spot, "n/a")
+    if overall is not None and overall != near:
+        line += f"; largest {side} gamma strike overall **{overall:,.2f}** ({overall / spot - 1:+.1%})"
+    return line
+
+
+def _coverage(row: dict) -> str:
+    """The share of open interest the exposures value from each source, where the row has it."""
+    shares = {name: _number(row.get(f"oi_share_{key}")) for name, key in
+              (("own quote", "quote"), ("smile", "smile"), ("provider's IV", "provider"))}  # fmt: skip
+    if any(share is None for share in shares.values()):
+        return ""
+    unpriced = max(1.0 - sum(shares.values()), 0.0)
+    parts = [f"{name} **{share:.1%}**" for name, share in shares.items()] + [f"unpriced {unpriced:.1%}"]
+    return "- open interest valued at: " + ", ".join(parts)
+
+
 def key_levels_markdown(row: dict | None, vix_30d: float | None, flip_range: float) -> str:
-    """The latest snapshot's levels (an options features row): spot, net dealer gamma and its regime, the flip,
-    the walls, put/call ratios, 30-day ATM IV and skew, and the 30-day model-free index where there is one."""
+    """The latest snapshot's levels (an options features row): spot, net dealer gamma and its regime, the flip
+    (and how many crossings it was chosen from), both readings of the walls, what the exposures' open interest
+    is valued at, put/call ratios, 30-day ATM IV and skew, and the 30-day model-free index where there is one."""
     if not row:
         return "**No option levels**: the data source has no options, or the pipeline has not run yet."
     spot, gex = float(row["spot"]), _number(row.get("gex_usd_per_pct"))
@@ -82,10 +109,14 @@ def key_levels_markdown(row: dict | None, vix_30d: float | None, flip_range: flo
         f"#### Key levels, snapshot {escaped(str(row['date'])[:10])}",
         f"- spot: **{spot:,.2f}**",
         f"- net dealer gamma: {gex_text} ({regime})",
-        _level("gamma flip", _number(row.get("gamma_flip")), spot, f"no flip within ±{flip_range:.0%} of spot"),
-        _level("call wall", _number(row.get("call_wall")), spot, "n/a"),
-        _level("put wall", _number(row.get("put_wall")), spot, "n/a"),
+        _level("gamma flip", _number(row.get("gamma_flip")), spot, f"no flip within ±{flip_range:.0%} of spot")
+        + _crossings_note(_number(row.get("gamma_flip_crossings")), flip_range),
+        _walls("call", _number(row.get("call_wall")), _number(row.get("call_wall_overall")), spot, "at or above"),
+        _walls("put", _number(row.get("put_wall")), _number(row.get("put_wall_overall")), spot, "at or below"),
     ]
+    coverage = _coverage(row)
+    if coverage:
+        lines.append(coverage)
     ratios = [(name, _number(row.get(key))) for name, key in (("volume", "pcr_volume"), ("open interest", "pcr_oi"))]
     lines.append("- put/call ratio: " + ", ".join(f"{name} **{v:.2f}**" for name, v in ratios if v is not None))
     iv, skew = _number(row.get("iv_atm_30d")), _number(row.get("iv_skew_30d"))
