@@ -12,7 +12,7 @@ export PATH := $(BIN):$(PATH)
 export GRADIO_ANALYTICS_ENABLED := False
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: help venv run test test-dates browser bench app daily lint params lock clean
+.PHONY: help venv run test test-dates browser bench app daily lint deps params lock clean
 
 help:
 	@echo "make run    - set up .venv and run the whole pipeline (dvc repro) on offline sample data"
@@ -22,6 +22,7 @@ help:
 	@echo "make app    - serve the Gradio app on http://127.0.0.1:7860 (after make run; TICKER=<name> picks one)"
 	@echo "make daily  - score each ticker's latest day with its saved models and record it in its journal"
 	@echo "make lint   - ruff"
+	@echo "make deps   - rewrite dvc.yaml's per-stage code dependencies from the stages' imports"
 	@echo "make params - recompose params.yaml from conf/ (what 'dvc exp run' does)"
 
 # The locked set is installed with uv (bootstrapped into the venv with pip: seconds instead of minutes); where
@@ -95,8 +96,11 @@ daily: venv
 	$(BIN)/python -m spyglass.daily $(if $(TICKER),--ticker $(TICKER))
 
 lint: venv
-	$(BIN)/ruff check src stages tests benchmarks
-	$(BIN)/ruff format --check src stages tests benchmarks
+	$(BIN)/ruff check src stages tests benchmarks tools
+	$(BIN)/ruff format --check src stages tests benchmarks tools
+
+deps: venv
+	$(BIN)/python tools/stage_deps.py
 
 params: venv
 	$(BIN)/python -m spyglass.config > params.yaml

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from import_closure import import_closure
+from stage_deps import import_closure, with_stage_deps
 
 
 @pytest.mark.parametrize(
@@ -54,6 +53,20 @@ def test_stage_deps_are_exactly_the_code_it_runs(repo_root, name):
     declared = code_deps(dvc_stages(repo_root)[name], repo_root)
     assert not runs - declared, f"{name} runs code dvc.yaml does not list: {sorted(map(str, runs - declared))}"
     assert not declared - runs, f"{name} lists code it never runs: {sorted(map(str, declared - runs))}"
+
+
+def test_the_stage_deps_are_what_make_deps_writes(repo_root):
+    """dvc.yaml's code dependencies are generated (`make deps`, tools/stage_deps.py): running it changes nothing."""
+    text = (repo_root / "dvc.yaml").read_text()
+    assert with_stage_deps(text, repo_root) == text, "dvc.yaml's code dependencies are stale: run `make deps`"
+
+
+def test_make_deps_rewrites_a_stale_list_in_place(repo_root):
+    text = (repo_root / "dvc.yaml").read_text()
+    stale = text.replace("        - src/spyglass/options/smile.py\n", "", 1).replace(
+        "        - src/spyglass/app/", "        - src/spyglass/not_run_by_anyone.py\n        - src/spyglass/app/", 1
+    )
+    assert stale != text and with_stage_deps(stale, repo_root) == text
 
 
 def test_every_stage_is_checked(repo_root):
