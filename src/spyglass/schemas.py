@@ -166,7 +166,7 @@ class OptionsFeaturesSchema(_Dated):
     iv_atm: Series[float] = pa.Field(regex=True, alias=r"^iv_atm_\d+d$", gt=0, nullable=True)
     iv_term_slope: Series[float] = pa.Field(nullable=True)
     iv_skew_30d: Series[float] = pa.Field(nullable=True)
-    rr_25d_30d: Series[float] = pa.Field(nullable=True)
+    rr: Series[float] = pa.Field(regex=True, alias=r"^rr_\d+d_30d$", nullable=True)  # risk_reversal_column
     chain_vega_usd_per_vol_pt: Series[float] = pa.Field(ge=0, nullable=True)
     chain_theta_usd_per_day: Series[float] = pa.Field(nullable=True)
     dealer_delta_usd: Series[float] = pa.Field(nullable=True)
@@ -240,7 +240,6 @@ class TechnicalFeaturesSchema(_Dated):
     last h targets of each horizon are unknown."""
 
     target: Series[float] = pa.Field(nullable=True, alias=r"^target_ret_\d+d$", regex=True)
-    ret_1d: Series[float] = pa.Field(nullable=False)
 
     @pa.dataframe_check(error="feature columns must be finite (warm-up rows are dropped, not filled)")
     def features_finite(cls, df: pd.DataFrame) -> pd.Series:

@@ -20,7 +20,8 @@ Columns (IVs are annualised decimals; exposures follow spyglass.options.exposure
   iv_atm_{d}d                    ATM (x = 0) IV at a constant maturity of d calendar days
   iv_term_slope                  iv_atm at the longest configured maturity minus at the shortest
   iv_skew_30d                    IV at K = F(1-m) minus IV at K = F(1+m), 30-day maturity (positive = put skew)
-  rr_25d_30d                     25-delta risk reversal: IV of the 25-delta call minus the -25-delta put, 30 days
+  rr_{d}d_30d                    d-delta risk reversal (d = 100 risk_reversal_delta: rr_25d_30d): IV of the
+                                 d-delta call minus the -d-delta put, 30 days
   chain_vega_usd_per_vol_pt      sum of vega * OI * 100 / 100 (holders' side), USD per vol point
   chain_theta_usd_per_day        sum of theta * OI * 100 / 365 (holders' side), USD per calendar day
   dealer_delta_usd, gex_usd_per_pct, vanna_usd_per_vol_pt, charm_usd_per_day   net dealer exposures
@@ -166,6 +167,11 @@ def put_call_ratios(chain: pl.DataFrame, buckets_days: tuple[int, ...] = ()) -> 
     return counts.join(totals, on="snapshot_date").select("snapshot_date", "n_contracts", **ratios)
 
 
+def risk_reversal_column(delta: float, days: int = 30) -> str:
+    """The risk reversal's column: rr_25d_30d for delta 0.25 at 30 days (the one place the name is made)."""
+    return f"rr_{round(delta * 100)}d_{days}d"
+
+
 def risk_reversal(contracts: pl.DataFrame, delta: float, days: int) -> pl.DataFrame:
     """IV of the `delta` call minus IV of the `-delta` put at a constant maturity, from OTM quotes."""
     calls = contracts.filter(pl.col("is_call") & (pl.col("log_moneyness") >= 0))
@@ -180,7 +186,7 @@ def risk_reversal(contracts: pl.DataFrame, delta: float, days: int) -> pl.DataFr
         .join(legs[1], on="snapshot_date")
         .select(
             "snapshot_date",
-            (pl.col(f"iv_call_leg_{days}d") - pl.col(f"iv_put_leg_{days}d")).alias(f"rr_{round(delta * 100)}d_{days}d"),
+            (pl.col(f"iv_call_leg_{days}d") - pl.col(f"iv_put_leg_{days}d")).alias(risk_reversal_column(delta, days)),
         )
     )
 
