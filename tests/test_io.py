@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -68,3 +70,20 @@ def test_read_table_validates_and_names_the_file(tmp_path):
     path = write_parquet(pd.DataFrame({"date": pd.to_datetime(["2020-01-01"]), "close": [1.0]}), tmp_path / "p.parquet")
     with pytest.raises(DataValidationError, match=r"p\.parquet.*\n.*missing column\(s\): open"):
         read_table(path, PricesSchema)
+
+
+FLOOR = {"spyglass", "spyglass.runtime", "spyglass.errors", "spyglass.stage_clock", "spyglass.schemas"}
+
+
+@pytest.mark.parametrize(("module", "pulls"), [
+    ("spyglass.stage_clock", {"spyglass", "spyglass.runtime", "spyglass.stage_clock"}),
+    ("spyglass.schemas", FLOOR),
+    ("spyglass.io", FLOOR | {"spyglass.io"}),
+    ("spyglass.timing", FLOOR | {"spyglass.io", "spyglass.timing"}),
+])  # fmt: skip
+def test_the_floor_imports_only_what_is_under_it(module, pulls):
+    """No circle at the floor: the step clock needs nothing, the schemas the clock, the I/O helpers the schemas,
+    the timing reports the I/O helpers (each in a fresh interpreter, so nothing is loaded before)."""
+    code = f"import sys, {module}; print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'spyglass')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert set(done.stdout.split()) == pulls

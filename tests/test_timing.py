@@ -11,7 +11,8 @@ import pytest
 
 from spyglass.io import read_table, write_json, write_parquet
 from spyglass.schemas import DatedSchema
-from spyglass.timing import StageClock, step, timed_stage, timing_table
+from spyglass.stage_clock import StageClock, step
+from spyglass.timing import timed_stage, timing_table
 
 
 def test_the_io_helpers_record_load_validate_and_write_and_the_rest_is_compute(tmp_path, monkeypatch):

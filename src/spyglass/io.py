@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from spyglass.timing import step
+from spyglass.schemas import validate
+from spyglass.stage_clock import step
 
 
 @contextmanager
@@ -108,8 +109,6 @@ def _json_default(value: Any) -> Any:
 
 def read_table(path: str | Path, schema: type) -> pd.DataFrame:
     """Read a parquet table written by an earlier stage and validate it; errors name the file."""
-    from spyglass.schemas import validate
-
     source = Path(path)
     if not source.exists():
         raise FileNotFoundError(f"{source}: not found (run the stage that writes it first: `dvc repro`)")

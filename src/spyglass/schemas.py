@@ -16,7 +16,7 @@ import polars as pl
 from pandera.typing import Series
 
 from spyglass.errors import DataError
-from spyglass.timing import step
+from spyglass.stage_clock import step
 
 MAX_ROWS_LISTED = 5
 # Plausibility bounds: a finite value above these is a unit or parsing error (and inf or 1e308 would overflow

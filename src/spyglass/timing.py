@@ -13,15 +13,15 @@ not committed: wall times differ from run to run and machine to machine, so they
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from spyglass.io import json_text, write_with
+from spyglass.stage_clock import StageClock, process_age_seconds, running
 
 TIMINGS_DIR = Path("timings")  # under the working directory (the repo root for `dvc repro`)
 
@@ -32,82 +32,18 @@ def timings_dir() -> Path:
     return Path(os.environ.get("SPYGLASS_TIMINGS_DIR") or TIMINGS_DIR)
 
 
-def process_age_seconds() -> float | None:
-    """Seconds since this process started (Linux /proc), None where that cannot be read."""
-    try:
-        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-        return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-@dataclass
-class StageClock:
-    """The steps of one stage run, in the order they ran (a step run twice adds up)."""
-
-    stage: str
-    start_up_seconds: float | None = None
-    started: float = field(default_factory=time.perf_counter)
-    steps: dict[str, float] = field(default_factory=dict)
-    _open: int = 0  # steps running: a step inside another (a validation inside a read) counts as the outer one
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        if self._open:
-            yield
-            return
-        begin, self._open = time.perf_counter(), 1
-        try:
-            yield
-        finally:
-            self._open = 0
-            self.steps[name] = self.steps.get(name, 0.0) + time.perf_counter() - begin
-
-    def report(self) -> dict:
-        """The stage's times (seconds, 3 decimals): start-up, its code's run and the steps of it — load (read
-        and check inputs), validate, write, and compute (everything else)."""
-        total = time.perf_counter() - self.started
-        steps = {name: round(seconds, 3) for name, seconds in self.steps.items()}
-        steps["compute"] = round(total - sum(self.steps.values()), 3)
-        return {
-            "stage": self.stage,
-            "recorded": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "start_up_seconds": None if self.start_up_seconds is None else round(self.start_up_seconds, 3),
-            "run_seconds": round(total, 3),
-            "steps": steps,
-        }
-
-
-_current: list[StageClock] = []
-
-
 @contextmanager
 def timed_stage(stage: str) -> Iterator[StageClock]:
-    """Time a stage run; steps inside it are recorded with `step`. The report is written only on success."""
+    """Time a stage run; steps inside it are recorded with spyglass.stage_clock.step. The report is written only
+    on success."""
     clock = StageClock(stage, start_up_seconds=process_age_seconds())
-    _current.append(clock)
-    try:
+    with running(clock):
         yield clock
-    finally:
-        _current.remove(clock)
     write_timing(clock.report())
-
-
-@contextmanager
-def step(name: str) -> Iterator[None]:
-    """Record the time of a named step in the running stage (outside a stage, just run the block)."""
-    if not _current:
-        yield
-        return
-    with _current[-1].step(name):
-        yield
 
 
 def write_timing(report: dict, directory: Path | None = None) -> Path:
     """Write a stage's timing report as <directory>/<stage>.json (atomically; default: timings_dir())."""
-    from spyglass.io import json_text, write_with
-
     path = (directory or timings_dir()) / f"{report['stage']}.json"
     write_with(lambda tmp: Path(tmp).write_text(json_text(report)), path)
     return path
