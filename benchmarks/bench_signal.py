@@ -23,9 +23,9 @@ from omegaconf import OmegaConf
 from timing import write_report
 
 from spyglass.cli import run_stage
+from spyglass.pipeline import STAGES
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ["fetch", "options_features", "ta_features", "ablation", "train_base", "train_meta", "allocate", "backtest"]
 TARGETS = {
     "real_vix": "default net Sharpe >= 0.45 and >= the vol target's + 0.05, turnover <= 6 a year, PBO < 0.3",
     "simulated": "default never below the vol target's net Sharpe by more than 0.02",

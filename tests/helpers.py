@@ -22,6 +22,7 @@ from spyglass.models.feature_sets import feature_sets
 from spyglass.models.meta import MetaTraining, stacked_predictions
 from spyglass.models.training import BaseTraining, base_model_predictions
 from spyglass.options.features import OptionsAnalytics, options_feature_table
+from spyglass.pipeline import STAGES
 from spyglass.strategy.allocation import get_allocations
 from spyglass.strategy.choice import Choice
 
@@ -94,9 +95,6 @@ def stage_paths(root: Path) -> list[str]:
     """Overrides putting every stage output (conf/paths) under `root`, as the repo lays them out."""
     paths = OmegaConf.load(REPO_ROOT / "conf" / "paths" / "default.yaml")
     return [f"paths.{key}={root}/{value}" for key, value in paths.items()]
-
-
-STAGES = ["fetch", "options_features", "ta_features", "ablation", "train_base", "train_meta", "allocate", "backtest"]
 
 
 def run_stages(repo_root: Path, monkeypatch, overrides: list[str]) -> None:

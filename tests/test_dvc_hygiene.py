@@ -11,6 +11,8 @@ import pytest
 import yaml
 from stage_deps import import_closure, with_stage_deps
 
+from spyglass.pipeline import STAGES
+
 
 @pytest.mark.parametrize(
     "cache_file",
@@ -43,8 +45,7 @@ def dvc_stages(repo_root: Path) -> dict[str, dict]:
     }
 
 
-@pytest.mark.parametrize("name", ["fetch", "options_features", "ta_features", "ablation", "train_base",
-                                  "train_meta", "allocate", "backtest"])  # fmt: skip
+@pytest.mark.parametrize("name", STAGES)
 def test_stage_deps_are_exactly_the_code_it_runs(repo_root, name):
     """Every spyglass module a stage script can execute is a dependency (so editing it reruns the stage), and no
     other code is (so editing, say, the meta-learner reruns train_meta only)."""
@@ -69,8 +70,10 @@ def test_make_deps_rewrites_a_stale_list_in_place(repo_root):
     assert stale != text and with_stage_deps(stale, repo_root) == text
 
 
-def test_every_stage_is_checked(repo_root):
-    assert set(dvc_stages(repo_root)) == set(test_stage_deps_are_exactly_the_code_it_runs.pytestmark[0].args[1])
+def test_dvc_yaml_runs_the_pipelines_stages_in_its_order(repo_root):
+    """spyglass.pipeline.STAGES is the shape every other place reads: dvc.yaml must be it, in order."""
+    assert tuple(dvc_stages(repo_root)) == STAGES
+    assert sorted(path.stem for path in (repo_root / "stages").glob("*.py")) == sorted(STAGES)
 
 
 def test_running_the_compiled_kernels_leaves_the_stage_hashes_alone(repo_root, tmp_path):

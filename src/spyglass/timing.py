@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from spyglass.io import json_text, write_with
+from spyglass.pipeline import STAGES
 from spyglass.stage_clock import StageClock, process_age_seconds, running
 
 TIMINGS_DIR = Path("timings")  # under the working directory (the repo root for `dvc repro`)
@@ -55,8 +56,7 @@ def timing_table(directory: Path | None = None) -> str:
     reports = [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))]
     if not reports:
         return f"no stage timings in {directory}/ yet (run the pipeline)"
-    order = ["fetch", "options_features", "ta_features", "ablation", "train_base", "train_meta", "allocate",
-             "backtest"]  # fmt: skip
+    order = list(STAGES)
 
     def place(report: dict) -> tuple:  # by ticker (stage@ticker), then in pipeline order
         stage, _, ticker = report["stage"].partition("@")

@@ -13,6 +13,7 @@ import pytest
 from e2e.repo import copy_repo, run, stages_run
 from spyglass.data.store import read_snapshots
 from spyglass.io import read_table, write_parquet
+from spyglass.pipeline import STAGES as PIPELINE
 from spyglass.schemas import (
     AllocationsSchema,
     BacktestDailySchema,
@@ -27,8 +28,7 @@ from spyglass.schemas import (
 pytestmark = pytest.mark.slow
 
 OVERRIDES = ["experiment=debug"]
-STAGES = [f"{stage}@GSPC" for stage in ("fetch", "options_features", "ta_features", "ablation", "train_base",
-                                          "train_meta", "allocate", "backtest")]  # fmt: skip
+STAGES = [f"{stage}@GSPC" for stage in PIPELINE]
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from e2e.repo import SMALL, copy_repo, refreshed_signal, run, set_params, stages_run
+from spyglass.pipeline import STAGES
 
 pytestmark = pytest.mark.slow
 
-STAGES = ("fetch", "options_features", "ta_features", "ablation", "train_base", "train_meta", "allocate", "backtest")
 ONE = ["experiment=debug", *SMALL]
 TWO = [*ONE, '+portfolio.IXIC.ticker="^IXIC"']
 
