@@ -46,10 +46,10 @@ venv: $(VENV)/.installed
 run: venv
 	$(BIN)/dvc repro
 	@echo
-	@$(BIN)/python -m spyglass.backtest.report
+	@$(BIN)/spyglass-report
 	@echo
 	@echo "Where the time went (seconds; timings/*.json, 'dvc metrics show'; a stage not rerun keeps its last time):"
-	@$(BIN)/python -m spyglass.timing
+	@$(BIN)/spyglass-timings
 	@echo
 	@echo "Results, per ticker under tickers/<name>/: metrics/*.json (backtest, models; 'dvc metrics show'),"
 	@echo "         data/allocations.parquet (daily positions), plots/*.csv ('dvc plots show'), data/ (all stage outputs)"
@@ -88,12 +88,12 @@ bench: venv
 # glibc gives each serving thread its own malloc arena and keeps what they free: two arenas keep the app's
 # memory flat under many sessions (benchmarks/bench_app.py measures it).
 app: venv
-	MALLOC_ARENA_MAX=2 $(BIN)/python -m spyglass.app.main $(if $(TICKER),--ticker $(TICKER))
+	MALLOC_ARENA_MAX=2 $(BIN)/spyglass-app $(if $(TICKER),--ticker $(TICKER))
 
 # After `make run`: score each ticker's latest day with its saved models and record it in its signal journal
 # (TICKER=<name> for one ticker of the portfolio).
 daily: venv
-	$(BIN)/python -m spyglass.daily $(if $(TICKER),--ticker $(TICKER))
+	$(BIN)/spyglass-daily $(if $(TICKER),--ticker $(TICKER))
 
 lint: venv
 	$(BIN)/ruff check src stages tests benchmarks tools
@@ -103,7 +103,7 @@ deps: venv
 	$(BIN)/python tools/stage_deps.py
 
 params: venv
-	$(BIN)/python -m spyglass.config > params.yaml
+	$(BIN)/spyglass-params > params.yaml
 
 lock: venv
 	{ head -n 1 requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^spyglass\|^uv=='; } > requirements.lock.new

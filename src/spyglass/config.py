@@ -124,5 +124,10 @@ def composed_yaml(overrides: list[str] | None = None, config_dir: str | Path = "
     return header + OmegaConf.to_yaml(compose(overrides, config_dir))
 
 
+def main(argv: list[str] | None = None) -> None:
+    """`spyglass-params [OVERRIDES ...]`: the composed config as YAML on stdout (what params.yaml holds)."""
+    sys.stdout.write(composed_yaml(sys.argv[1:] if argv is None else argv))
+
+
 if __name__ == "__main__":
-    sys.stdout.write(composed_yaml(sys.argv[1:]))
+    main()

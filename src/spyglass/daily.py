@@ -3,7 +3,7 @@ snapshot archive, and the store mirrors it), score it with the saved models (no 
 with the pipeline's `get_allocations`, record the day in the signal journal, fill earlier days' outcomes, and
 print the signal and the forward record.
 
-    python -m spyglass.daily [Hydra overrides]      (or `make daily`)
+    spyglass-daily [Hydra overrides]      (or `make daily`)
 
 The journal (`paths.journal`) is read first: a damaged one stops the run before anything is written. The run
 holds the ticker's writer lock (spyglass.writer_lock) from that read to the last write, so two runs at once
@@ -173,7 +173,7 @@ def summary_text(result: DailyRun) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m spyglass.daily [--ticker NAME ...] [overrides]`: one run per ticker of the portfolio (every
+    """`spyglass-daily [--ticker NAME ...] [overrides]`: one run per ticker of the portfolio (every
     entry unless some are named), from the repository root; one-line errors. A failed ticker does not stop the
     others; the exit status is 1 if any failed."""
     from spyglass.cli import log, run_stage

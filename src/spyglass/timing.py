@@ -5,7 +5,7 @@ steps themselves, so every stage is timed the same way without a line in it.
 
 The files are listed as metrics in dvc.yaml (`dvc metrics show` prints them) but are no stage's output and are
 not committed: wall times differ from run to run and machine to machine, so they must not touch `dvc.lock`.
-`python -m spyglass.timing` prints them as one table (`make run` does, after the pipeline).
+`spyglass-timings` prints them as one table (`make run` does, after the pipeline).
 
     with step("fit"):  # a step of a stage's own, where one matters
         model.fit(x, y)
@@ -71,5 +71,11 @@ def timing_table(directory: Path | None = None) -> str:
     return "\n".join(lines)
 
 
+def main(argv: list[str] | None = None) -> None:
+    """`spyglass-timings [DIRECTORY]`: every stage's last timing as one table."""
+    args = sys.argv[1:] if argv is None else argv
+    print(timing_table(Path(args[0]) if args else None))
+
+
 if __name__ == "__main__":
-    print(timing_table(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
+    main()

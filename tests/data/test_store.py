@@ -184,7 +184,7 @@ def test_a_mixed_store_cannot_be_read_and_the_error_names_both_kinds(days, tmp_p
 
 def test_unlabelled_snapshots_are_refused_until_labelled(days, tmp_path, capsys):
     write_parquet(days[0], partition_path(tmp_path, days[0]["snapshot_date"][0]))  # written before provenance
-    with pytest.raises(StoreConflictError, match=r"without provenance.*python -m spyglass.data.label"):
+    with pytest.raises(StoreConflictError, match=r"without provenance.*spyglass-label"):
         write_snapshots(days[1], tmp_path, REAL)
     label_main([str(tmp_path), "--source", "yfinance", "--ticker", "SPY"])
     assert "labelled 1 snapshot(s)" in capsys.readouterr().out

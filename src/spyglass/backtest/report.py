@@ -197,7 +197,12 @@ def print_reports(tickers: list[str]) -> None:
             print("\n" + format_comparison(json.loads((metrics_dir / "ablation.json").read_text())))
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> None:
+    """`spyglass-report [TICKER ...]`: print each ticker's backtest report (every ticker of the portfolio)."""
     import sys
 
-    print_reports(sys.argv[1:])
+    print_reports(sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":
+    main()

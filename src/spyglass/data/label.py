@@ -1,4 +1,4 @@
-"""`python -m spyglass.data.label ROOT --source S --ticker T [--simulated]`: record the provenance of option
+"""`spyglass-label ROOT --source S --ticker T [--simulated]`: record the provenance of option
 snapshots written before spyglass recorded it (the quotes are rewritten unchanged), so the store accepts them."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from spyglass.data.store import Provenance, label_partitions
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m spyglass.data.label", description=__doc__)
+    parser = argparse.ArgumentParser(prog="spyglass-label", description=__doc__)
     parser.add_argument("root", help="the snapshot store (paths.options_store)")
     parser.add_argument("--source", required=True, help="the data source that wrote them (data.source)")
     parser.add_argument("--ticker", required=True, help="their underlying (data.ticker)")

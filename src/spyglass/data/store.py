@@ -75,7 +75,7 @@ class Provenance:
 
 
 UNLABELLED = "snapshots without provenance (written before spyglass recorded it)"
-LABEL_HINT = "label them with `python -m spyglass.data.label {root} --source <data.source> --ticker <ticker>`"
+LABEL_HINT = "label them with `spyglass-label {root} --source <data.source> --ticker <ticker>`"
 
 
 @dataclass

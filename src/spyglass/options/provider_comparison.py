@@ -5,7 +5,7 @@ spyglass solves IV from the bid/ask mid, or the last trade where the quote is em
 dividend yield and ACT/365 calendar days from the snapshot date; gamma is Black-Scholes-Merton's at that IV (per
 1 point of the underlying, like CBOE's).
 
-    python -m spyglass.options.provider_comparison quotedata.csv [--rate 0.04] [--dividend-yield 0.015]
+    spyglass-compare-provider quotedata.csv [--rate 0.04] [--dividend-yield 0.015]
 """
 
 from __future__ import annotations
