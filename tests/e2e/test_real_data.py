@@ -2,9 +2,10 @@
 
 Recordings are built from the sample's real S&P 500 bars (20 years, recorded as the ticker's history), CBOE's
 real VIX history (../shared/data/vix-daily.csv, recorded as ^VIX; ^VIX3M is listed but never answers) and the
-sample's simulated chains, recorded in Yahoo's column shapes. The scenarios run in order on one repository, as
-a user's days would: the first fetch (one snapshot), a same-day refetch with fewer expiries, a day of Yahoo
-quirks, a store of simulated snapshots offered real ones, and two years of daily snapshots.
+sample's simulated chains, recorded in Yahoo's column shapes. The scenarios share one repository, as a user's
+days would: the first fetch (one snapshot), a same-day refetch with fewer expiries, a day of Yahoo quirks, a store
+of simulated snapshots offered real ones, two years of daily snapshots and daily runs over them. Each test asks
+for the state it needs (`first_repro`, `two_years`), so any of them runs alone (`pytest path::test`).
 """
 
 from __future__ import annotations
@@ -95,6 +96,22 @@ def repo(tmp_path_factory, repo_root, recordings) -> Path:
     return copy_repo(repo_root, tmp_path_factory.mktemp("real") / "repo", replay_overrides(recordings["one_day"]))
 
 
+@pytest.fixture(scope="module")
+def first_repro(repo, recordings) -> str:
+    """`dvc repro` on 20 years of bars, the indices and one snapshot (what test_a checks); its output."""
+    set_params(repo, replay_overrides(recordings["one_day"]))
+    done = run(["dvc", "repro"], repo)
+    return done.stdout + done.stderr
+
+
+@pytest.fixture
+def two_years(repo, recordings) -> Path:
+    """The repo after `dvc repro` on two years of daily snapshots (set here, whatever ran before)."""
+    set_params(repo, replay_overrides(recordings["two_years"]))
+    run(["dvc", "repro"], repo)
+    return repo
+
+
 def metrics(repo: Path, name: str) -> dict:
     return json.loads((repo / "tickers/SPY/metrics" / f"{name}.json").read_text())
 
@@ -103,9 +120,8 @@ def store(repo: Path) -> dict[Path, bytes]:
     return {path: path.read_bytes() for path in partition_files(repo / "tickers/SPY/data/raw/options")}
 
 
-def test_a_twenty_years_of_bars_indices_and_one_snapshot_train_and_allocate_the_last_day(repo):
-    done = run(["dvc", "repro"], repo)
-    output = done.stdout + done.stderr
+def test_a_twenty_years_of_bars_indices_and_one_snapshot_train_and_allocate_the_last_day(repo, first_repro):
+    output = first_repro
     assert "backtest@SPY" in stages_run(output) and "ablation@SPY" in stages_run(output)
     allocations = read_table(repo / "tickers/SPY/data/allocations.parquet", AllocationsSchema)
     assert allocations["date"].iloc[-1] == pd.Timestamp(LAST)
@@ -129,7 +145,7 @@ def test_a_twenty_years_of_bars_indices_and_one_snapshot_train_and_allocate_the_
     assert "Candidates and the rule" in (repo / "tickers/SPY/reports/tearsheet.html").read_text()
 
 
-def test_d_a_same_day_refetch_with_fewer_expiries_keeps_the_better_partition(repo, recordings):
+def test_d_a_same_day_refetch_with_fewer_expiries_keeps_the_better_partition(repo, first_repro, recordings):
     path = partition_path(repo / "tickers/SPY/data/raw/options", LAST)
     before = path.read_bytes()
     set_params(repo, replay_overrides(recordings["fewer"]))
@@ -139,7 +155,7 @@ def test_d_a_same_day_refetch_with_fewer_expiries_keeps_the_better_partition(rep
     assert list(kept) == [f"{LAST}"] and "is not as good on every count" in kept[f"{LAST}"]
 
 
-def test_e_yahoo_quirks_end_as_described(repo, recordings, sample):
+def test_e_yahoo_quirks_end_as_described(repo, first_repro, recordings, sample):
     market, _ = sample
     set_params(repo, replay_overrides(recordings["quirks"]))
     run(["dvc", "repro", "--single-item", "fetch@SPY"], repo)
@@ -160,7 +176,7 @@ def test_e_yahoo_quirks_end_as_described(repo, recordings, sample):
     assert partition_provenance(partition_path(repo / "tickers/SPY/data/raw/options", QUIRK_DAY)).ticker == "SPY"
 
 
-def test_c_simulated_snapshots_and_real_ones_are_never_mixed(repo, sample, tmp_path):
+def test_c_simulated_snapshots_and_real_ones_are_never_mixed(repo, first_repro, sample, tmp_path):
     market, cfg = sample
     simulated = tmp_path / "options_sample"
     replace_store(market.chains.filter(pl.col("snapshot_date") >= LAST.replace(day=1)), simulated,
@@ -185,9 +201,8 @@ def test_c_simulated_snapshots_and_real_ones_are_never_mixed(repo, sample, tmp_p
     assert {path: path.read_bytes() for path in before} == before
 
 
-def test_b_two_years_of_daily_snapshots_bring_chain_features_into_the_model(repo, recordings):
-    set_params(repo, replay_overrides(recordings["two_years"]))
-    run(["dvc", "repro"], repo)
+def test_b_two_years_of_daily_snapshots_bring_chain_features_into_the_model(two_years):
+    repo = two_years
     assert len(read_snapshots(repo / "tickers/SPY/data/raw/options")["snapshot_date"].unique()) == 600
     chain_tier = metrics(repo, "train_base")["chain_features"]
     assert chain_tier["included"] is True and chain_tier["covered_rows"] >= 504
@@ -200,7 +215,9 @@ def test_b_two_years_of_daily_snapshots_bring_chain_features_into_the_model(repo
     assert allocations["date"].iloc[-1] == pd.Timestamp(LAST)
 
 
-def test_f_daily_runs_over_replayed_days_record_one_row_each_file_the_chains_and_wake_dvc(repo, recordings, sample):
+def test_f_daily_runs_over_replayed_days_record_one_row_each_file_the_chains_and_wake_dvc(two_years, recordings,
+                                                                                       sample):  # fmt: skip
+    repo = two_years
     """`python -m spyglass.daily` on three recorded days in turn (data.end = the day, as a live run would see it),
     then the last day again: one row per day, outcomes filled by the next run, each day's chain filed in the
     archive, and `dvc status` seeing the new days (a weekly `dvc repro` retrains)."""
