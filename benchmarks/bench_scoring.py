@@ -16,7 +16,7 @@ from spyglass.app.scoring import live_score
 from spyglass.config import load_config, to_plain
 from spyglass.features.tables import FeatureTables, read_feature_tables
 from spyglass.features.technical import ta_feature_table
-from spyglass.live import score_day
+from spyglass.live import model_row, technical_row
 from spyglass.models.registry import score
 from spyglass.models.training import model_frame
 
@@ -37,8 +37,8 @@ def main() -> None:
     day_index = tables.vol_index[tables.vol_index["date"] == today]
 
     def one_day():
-        return score_day(window, day_options, tables.extra.tail(1), cfg, paths["base_dir"], paths["meta_model"],
-                         day_index)  # fmt: skip
+        row = model_row(technical_row(window, cfg), [day_index, day_options, tables.extra.tail(1)], paths["base_dir"])
+        return score(paths["base_dir"], paths["meta_model"], row)  # as spyglass.live.score_latest_day does
 
     def naive():
         ta = ta_feature_table(prices, cfg["features"]["technical"], float(cfg["data"]["risk_free_rate"]))

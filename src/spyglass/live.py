@@ -70,20 +70,6 @@ def technical_row(prices: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     return ta_feature_table(prices, cfg["features"]["technical"], float(cfg["data"]["risk_free_rate"])).tail(1)
 
 
-def score_day(
-    prices: pd.DataFrame,
-    options_row: pd.DataFrame | None,
-    extra_row: pd.DataFrame | None,
-    cfg: dict,
-    models_dir: str | Path,
-    meta_path: str | Path,
-    vol_index_row: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Predictions of the saved models and the stack for the last date of `prices` (features rebuilt here)."""
-    row = model_row(technical_row(prices, cfg), [vol_index_row, options_row, extra_row], models_dir)
-    return score(models_dir, meta_path, row)
-
-
 def score_row(
     row: pd.DataFrame, prices: pd.DataFrame, cfg: dict, root: str | Path = ".", options_row: pd.DataFrame | None = None
 ) -> ScoredDay:
